@@ -1,0 +1,51 @@
+"""The one global error handler: log without personal data, reply once, keep running."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from telegram import Update
+from telegram.error import Forbidden, NetworkError
+
+from bot.app import CrampContext
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong. Please try again."
+UNAVAILABLE = (
+    "I'm temporarily unavailable (my storage is not answering). Please try again in a minute."
+)
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError)
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, DATABASE_DOWN) and not isinstance(error, NetworkError)
+
+
+async def on_error(update: object, context: CrampContext) -> None:
+    """Log the error with the update id only, and tell the user once."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, Forbidden):
+        log.info("update %s: the user blocked the bot", update_id)
+        return
+    unavailable = is_database_unavailable(error)
+    if unavailable:
+        log.warning("update %s: database unavailable (%s)", update_id, type(error).__name__)
+    else:
+        log.error("update %s: unhandled %s", update_id, type(error).__name__, exc_info=error)
+    if not isinstance(update, Update):
+        return
+    text = UNAVAILABLE if unavailable else SORRY
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except Exception as reply_error:  # the reply itself failed: nothing more we can do
+        log.warning("update %s: could not send the error reply (%s)", update_id,
+                    type(reply_error).__name__)

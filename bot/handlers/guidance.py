@@ -1,0 +1,30 @@
+"""Stretches and advice: not built yet; this placeholder says so honestly."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler
+
+from bot.app import CrampContext
+from bot.handlers.common import (
+    MENU_STRETCHES,
+    main_menu,
+    menu_filter,
+    send,
+)
+
+COMMANDS = [
+    ("stretch", "Stretches, relief, prevention and bedtime advice"),
+]
+
+
+async def not_built_yet(update: Update, context: CrampContext) -> None:
+    """Say honestly that this feature is coming."""
+    await send(update, context, "Stretches and advice is not built yet — it is coming soon.", main_menu())
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler(["stretch"], not_built_yet),
+        MessageHandler(menu_filter(MENU_STRETCHES), not_built_yet),
+    ]

@@ -1,0 +1,1 @@
+"""Data functions: each takes the session explicitly; the use case commits."""
