@@ -9,6 +9,7 @@ is sent as text. ``/quit`` or Ctrl-D ends the session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from typing import Any, TextIO
 
@@ -146,8 +147,6 @@ def run_console(settings: Settings, stdin: TextIO | None = None, out: TextIO | N
 
     settings = settings.model_copy(update={"database_url": CONSOLE_DB_URL})
     upgrade(CONSOLE_DB_URL)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(console_session(settings, stdin or sys.stdin, out or sys.stdout))
-    except KeyboardInterrupt:
-        pass
     return 0

@@ -83,7 +83,7 @@ def pg_schema_url() -> Iterator[tuple[str, str]]:
     """(url, schema): an empty schema of its own on the test PostgreSQL server, dropped after."""
     url = _require_pg()
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    yield url, schema
+    return url, schema
 
 
 async def make_pg_database(url: str, schema: str, *, create_tables: bool = True) -> Database:
