@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         return _fail(str(err))
     secret = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    configure_logging(settings.log_level, secret)
+    # The console is for a person reading the chat: only warnings and errors interleave.
+    level = "WARNING" if args.command == "console" and settings.log_level in ("DEBUG", "INFO") else settings.log_level
+    configure_logging(level, secret)
     try:
         if args.command == "migrate":
             _migrate(settings)
