@@ -6,6 +6,7 @@ One module per feature; each new table comes with a new alembic revision in ``mi
 from sqlmodel import SQLModel
 
 from bot.models.base import UTCDateTime, utcnow
+from bot.models.episode import Episode, EpisodeBase
 from bot.models.user import CONSENT_ACCEPTED, CONSENT_DECLINED, User, UserBase
 
 metadata = SQLModel.metadata
@@ -13,6 +14,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "CONSENT_ACCEPTED",
     "CONSENT_DECLINED",
+    "Episode",
+    "EpisodeBase",
     "UTCDateTime",
     "User",
     "UserBase",
