@@ -16,10 +16,12 @@ from typing import Any
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot
 
+from bot import metrics, monitoring
 from bot.config import Settings
 from bot.db import Database
 from bot.models.base import utcnow
 from bot.models.user import User
+from bot.telegram_request import RetryingRequest
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def build_application(
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .get_updates_read_timeout(35)
+        .request(RetryingRequest(connection_pool_size=256))
     )
     if base_url or settings.telegram_api_base_url:
         builder = builder.base_url(base_url or settings.telegram_api_base_url)
@@ -102,6 +105,7 @@ def build_application(
     services = Services(settings=settings, db=db or Database.from_url(settings.database_url),
                         clock=clock or utcnow)
     application.bot_data.services = services
+    application.bot.request.on_retry = metrics.of(services).telegram_retry  # type: ignore[attr-defined]
     application.bot_data.start_background_jobs = start_background_jobs  # type: ignore[attr-defined]
     register_handlers(application)
     return application
@@ -114,9 +118,11 @@ async def on_startup(application: CrampApplication) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in bot_commands()])
     if getattr(application.bot_data, "start_background_jobs", True):
         start_background_jobs(application)
+    await monitoring.start(application)
     log.info("ready as @%s", application.bot.username)
 
 
 async def on_shutdown(application: CrampApplication) -> None:
-    """Release the database pool."""
+    """Stop the monitoring server, release the database pool."""
+    await monitoring.stop(application)
     await application.bot_data.services.db.dispose()

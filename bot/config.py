@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("data") / "cramp.db"
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}"
@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Port for /healthz and /metrics."
     )
+    metrics_listen: str = Field(
+        default="127.0.0.1", description="Address the /healthz and /metrics server binds."
+    )
 
     # Reminders (issue 3).
     reminder_tick_seconds: float = Field(default=5.0, gt=0, le=60)
@@ -53,7 +56,16 @@ class Settings(BaseSettings):
     send_budget_per_second: float = Field(default=25.0, gt=0, le=1000)
     instance_count: int = Field(default=1, ge=1, le=1000)
 
-    admin_ids: list[int] = Field(default_factory=list, description="Telegram ids of admins.")
+    # NoDecode: ADMIN_IDS is "1,2", not JSON (the validator below splits it).
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram ids of admins, comma-separated."
+    )
+
+    # Per-user flood guard (per instance): more than FLOOD_MAX_UPDATES updates within
+    # FLOOD_WINDOW_SECONDS pauses the user for FLOOD_PAUSE_SECONDS. 0 switches it off.
+    flood_max_updates: int = Field(default=20, ge=0, le=10_000)
+    flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
+    flood_pause_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -96,7 +108,10 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         if isinstance(value, str):
-            return [int(part) for part in value.replace(" ", "").split(",") if part]
+            parts = [part for part in value.replace(" ", "").split(",") if part]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("expected Telegram user ids separated by commas, like 12345,67890")
+            return [int(part) for part in parts]
         return value
 
     @property

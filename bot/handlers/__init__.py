@@ -15,6 +15,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.handlers import (
+    admin,
     causes,
     diary,
     errors,
@@ -28,6 +29,7 @@ from bot.handlers import (
     tracking,
     triage,
 )
+from bot.metrics import instrument
 
 # Order matters: the first matching handler in a group wins; fallback comes last.
 FEATURES: tuple[ModuleType, ...] = (
@@ -40,6 +42,7 @@ FEATURES: tuple[ModuleType, ...] = (
     reminders,
     settings,
     privacy,
+    admin,
 )
 
 TextInput = Callable[[Any, Any, str], Awaitable[None]]
@@ -47,13 +50,14 @@ TextInput = Callable[[Any, Any, str], Awaitable[None]]
 
 def register_handlers(application: Application) -> None:
     """Add every feature's handlers, the fallback and the error handler."""
+    # Every callback is wrapped to be counted and timed by handler (bot.metrics).
     for handler in tracking.handlers():
-        application.add_handler(handler, group=-1)
+        application.add_handler(instrument(handler, tracking.__name__), group=-1)
     for feature in FEATURES:
         for handler in feature.handlers():
-            application.add_handler(handler)
+            application.add_handler(instrument(handler, feature.__name__))
     for handler in fallback.handlers():
-        application.add_handler(handler)
+        application.add_handler(instrument(handler, fallback.__name__))
     application.add_error_handler(errors.on_error)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import Update
 from telegram.error import Forbidden, NetworkError
 
+from bot import metrics
 from bot.app import CrampContext
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,13 @@ async def on_error(update: object, context: CrampContext) -> None:
     """Log the error with the update id only, and tell the user once."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    counters = metrics.of(context.services)
     if isinstance(error, Forbidden):
+        counters.error("blocked")
         log.info("update %s: the user blocked the bot", update_id)
         return
     unavailable = is_database_unavailable(error)
+    counters.error("database_unavailable" if unavailable else "unhandled")
     if unavailable:
         log.warning("update %s: database unavailable (%s)", update_id, type(error).__name__)
     else:

@@ -1,25 +1,39 @@
-"""Group -1: keep the user's row fresh on every update and guard the input edge."""
+"""Group -1: keep the user's row fresh on every update and guard the input edge.
+
+The guards, in order: bots and updates without a user are ignored; the per-user flood guard
+(per instance, see ``bot.flood``); a button press from anyone but the chat's own user is
+refused; oversized text and group chats get a short answer. A user who blocks the bot is
+marked inactive (``my_chat_member``), which the reminders and /metrics rely on.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
+from telegram.constants import ChatMemberStatus
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
+from bot import metrics
 from bot.app import CrampContext
+from bot.flood import FloodGuard, Verdict
 from bot.handlers.common import esc, is_menu_label
 from bot.storage import users
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT_TEXT = 1000
+SLOW_DOWN = ("You're sending messages faster than I can keep up with. I'll take a "
+             "{seconds}-second break, then carry on — nothing you saved is lost.")
+FOREIGN_BUTTON = "This button belongs to someone else's chat."
 
 
 async def track_user(update: Update, context: CrampContext) -> None:
     """Create or refresh the user's row; refuse oversized text before any feature sees it."""
     tg_user = update.effective_user
     if tg_user is None or tg_user.is_bot:
+        raise ApplicationHandlerStop
+    if not await within_rate(update, context, tg_user.id) or await refuse_foreign_button(update):
         raise ApplicationHandlerStop
     chat = update.effective_chat
     message = update.message
@@ -37,8 +51,16 @@ async def track_user(update: Update, context: CrampContext) -> None:
         if resets_input and row.awaiting:
             await users.set_fields(session, tg_user.id, awaiting=None)
             row.awaiting = None
+        blocked = _blocked_us(update)
+        if blocked:
+            await users.set_fields(session, tg_user.id, is_active=False)
+            row.is_active = False
         await session.commit()
     context.db_user = row
+    if update.my_chat_member is not None:
+        if blocked:
+            log.info("update %s: the user blocked the bot", update.update_id)
+        raise ApplicationHandlerStop  # nothing to answer: a status change, not a message
     if text is not None and len(text) > MAX_INPUT_TEXT and message is not None:
         await message.reply_text(
             f"That message is too long for me ({len(text)} characters). "
@@ -50,6 +72,56 @@ async def track_user(update: Update, context: CrampContext) -> None:
             f"I work in private chats only: open a chat with @{esc(context.bot.username)}."
         )
         raise ApplicationHandlerStop
+
+
+def flood_guard(context: CrampContext) -> FloodGuard | None:
+    """This instance's flood guard (None when FLOOD_MAX_UPDATES is 0)."""
+    extras = context.services.extras
+    if "flood_guard" not in extras:
+        settings = context.services.settings
+        extras["flood_guard"] = (
+            FloodGuard(settings.flood_max_updates, settings.flood_window_seconds,
+                       settings.flood_pause_seconds)
+            if settings.flood_max_updates else None
+        )
+    return extras["flood_guard"]
+
+
+async def within_rate(update: Update, context: CrampContext, user_id: int) -> bool:
+    """Apply the per-user flood guard: warn once when the limit is crossed, then drop."""
+    guard = flood_guard(context)
+    if guard is None or update.my_chat_member is not None:
+        return True
+    verdict = guard.check(user_id, context.now().timestamp())
+    if verdict is Verdict.ALLOW:
+        return True
+    metrics.of(context.services).flood_dropped.inc()
+    if verdict is Verdict.WARN:
+        log.info("update %s: flood guard paused a user", update.update_id)
+        text = SLOW_DOWN.format(seconds=round(guard.pause))
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200])
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+    return False
+
+
+async def refuse_foreign_button(update: Update) -> bool:
+    """True (and answered) if a button press comes from someone other than the chat's user."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return False
+    chat = query.message.chat
+    if chat.type == "private" and chat.id == query.from_user.id:
+        return False
+    await query.answer(FOREIGN_BUTTON)
+    return True
+
+
+def _blocked_us(update: Update) -> bool:
+    member = update.my_chat_member
+    return (member is not None and member.chat.type == "private"
+            and member.new_chat_member.status == ChatMemberStatus.BANNED)
 
 
 def handlers() -> list[BaseHandler]:
