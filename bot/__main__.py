@@ -33,6 +33,12 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
 
     if settings.is_sqlite:
         _migrate(settings)  # single machine: keep the schema current automatically
+    else:
+        from bot.migrate import check_schema
+
+        problem = check_schema(settings.database_url)  # PostgreSQL: migrating is a deploy step
+        if problem:
+            return _fail(problem)
     application = build_application(settings)
     if webhook or settings.webhook_url:
         from bot.webhook import run_webhook

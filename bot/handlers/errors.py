@@ -37,10 +37,14 @@ async def on_error(update: object, context: CrampContext) -> None:
         log.info("update %s: the user blocked the bot", update_id)
         return
     unavailable = is_database_unavailable(error)
-    counters.error("database_unavailable" if unavailable else "unhandled")
     if unavailable:
+        counters.error("database_unavailable")
         log.warning("update %s: database unavailable (%s)", update_id, type(error).__name__)
+    elif isinstance(error, NetworkError):  # Telegram unreachable even after the retries
+        counters.error("telegram_unavailable")
+        log.warning("update %s: Bot API unavailable (%s)", update_id, type(error).__name__)
     else:
+        counters.error("unhandled")
         log.error("update %s: unhandled %s", update_id, type(error).__name__, exc_info=error)
     if not isinstance(update, Update):
         return
