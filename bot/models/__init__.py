@@ -6,7 +6,9 @@ One module per feature; each new table comes with a new alembic revision in ``mi
 from sqlmodel import SQLModel
 
 from bot.models.base import UTCDateTime, utcnow
+from bot.models.causes import CausesSession, CausesSessionBase
 from bot.models.episode import Episode, EpisodeBase
+from bot.models.relief import ReliefSession, ReliefSessionBase
 from bot.models.triage import TriageResult, TriageSession, TriageSessionBase
 from bot.models.user import CONSENT_ACCEPTED, CONSENT_DECLINED, User, UserBase
 
@@ -15,8 +17,12 @@ metadata = SQLModel.metadata
 __all__ = [
     "CONSENT_ACCEPTED",
     "CONSENT_DECLINED",
+    "CausesSession",
+    "CausesSessionBase",
     "Episode",
     "EpisodeBase",
+    "ReliefSession",
+    "ReliefSessionBase",
     "TriageResult",
     "TriageSession",
     "TriageSessionBase",
