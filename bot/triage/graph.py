@@ -371,4 +371,4 @@ def load_graph(path: Path = GRAPH_FILE) -> Graph:
 @cache
 def shipped_graph() -> Graph:
     """The graph the bot runs, loaded and validated once."""
-    return load_graph()
+    return load_graph(GRAPH_FILE)
