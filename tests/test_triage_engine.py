@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.triage import Engine, EngineError, Level
@@ -191,3 +193,17 @@ def test_path_code_round_trips(chain: Engine) -> None:
 def test_replay_rejects_answers_the_graph_no_longer_has(chain: Engine) -> None:
     with pytest.raises(EngineError):
         chain.replay(["no", "no", "no", "no"])  # one answer too many: already finished
+
+
+def test_the_outcome_never_drops_below_the_level_even_if_the_data_were_wrong(chain: Engine) -> None:
+    # Loading refuses such a graph; build one by hand to check the engine's own safety net.
+    graph = chain.graph
+    rest_pain = graph.questions["rest_pain"]
+    wrong_yes = replace(rest_pain.options[0], next="fine")  # URGENT sign -> SELF_CARE outcome
+    questions = {**graph.questions,
+                 "rest_pain": replace(rest_pain, options=(wrong_yes, rest_pain.options[1]))}
+    eng = Engine(replace(graph, questions=questions))
+    progress = eng.replay(["no", "yes"])
+    assert progress.node == "fine"
+    assert eng.outcome(progress).level is Level.URGENT
+    assert eng.outcome(progress).id == "urgent"

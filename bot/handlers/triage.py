@@ -118,7 +118,7 @@ def outcome_screen(eng: Engine, sid: int, progress: Progress, country: str | Non
         name = table.name_for(country)
         lines = [
             f"<b>{esc(outcome.headline)}: call {number}</b>",
-            f"{number} is the emergency number for {esc(name)}." if name else
+            f"{number} is the emergency number in your country ({esc(name)})." if name else
             f"{number} works in the EU and most of the world. Tap Change country to set yours.",
         ]
     else:
@@ -152,7 +152,8 @@ def why_screen(eng: Engine, progress: Progress, number: str) -> str:
     if all(step.level is None for step in deciding):
         lines.append(f"You answered <b>No</b> to all {len(deciding)} questions about warning signs:")
     else:
-        lines.append("These answers set how urgent it is:")
+        lines.append("This answer set how urgent it is:" if len(deciding) == 1
+                     else "These answers set how urgent it is:")
     for step in deciding:
         question = eng.graph.questions[step.question]
         option = question.option(step.value)
