@@ -1,27 +1,256 @@
-"""What might be causing my cramps: not built yet; this placeholder says so honestly."""
+"""The causes explorer (/causes, ``causes:start``): "What might be causing my cramps?".
+
+Yes/No questions (CAUSE-Q and friends), then medicines and conditions picked from
+multi-select lists ("None of these" first, ✅ toggles, Done), then a personal list of
+possible contributing factors and what to do about each. Progress lives in
+``causes_sessions`` (the step and the answers as JSON), so any instance can serve the next
+press. The result is kept for the diary summary unless the user declined health-data
+storage. The logic is pure (``bot.content.causes``); this module parses and renders.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot import callback_data
 from bot.app import CrampContext
-from bot.handlers.common import (
-    main_menu,
-    send,
+from bot.content import Causes, load_content
+from bot.content.causes import (
+    DONE,
+    LISTS,
+    MEDICINES,
+    Answers,
+    CausesResult,
+    build_result,
+    flow_steps,
+    next_step,
+    options_for,
+    previous_step,
 )
+from bot.handlers.common import (
+    button,
+    esc,
+    keyboard,
+    parse_callback,
+    send,
+    show,
+    stale_button,
+    with_disclaimer,
+)
+from bot.models.causes import CausesSession
+from bot.models.user import CONSENT_DECLINED
+from bot.storage import causes as store
+
+FEATURE = "causes"
+TITLE = "What might be causing my cramps?"
+CHECKED = "✅ "
 
 COMMANDS = [
     ("causes", "What might be causing my cramps?"),
 ]
 
 
-async def not_built_yet(update: Update, context: CrampContext) -> None:
-    """Say honestly that this feature is coming."""
-    await send(update, context, "What might be causing my cramps is not built yet — it is coming soon.", main_menu())
+def causes_content() -> Causes:
+    return load_content().causes
+
+
+def _start_again() -> InlineKeyboardButton:
+    return button("Start again", FEATURE, "start")
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def _header(causes: Causes, step: str) -> str:
+    steps = flow_steps(causes)
+    return f"<b>{TITLE}</b> · {steps.index(step) + 1} of {len(steps)}"
+
+
+def _back_row(causes: Causes, sid: int, step: str) -> list[InlineKeyboardButton]:
+    return [button("‹ Back", FEATURE, "back", sid, step)] if previous_step(causes, step) else []
+
+
+def render_step(causes: Causes, sid: int, step: str, answers: Answers,
+                note: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """A yes/no question or a multi-select list, with its buttons."""
+    lines = [_header(causes, step)]
+    if note:
+        lines.append(f"<i>{esc(note)}</i>")
+    if step == flow_steps(causes)[0]:
+        lines.append(esc(causes.intro.text))
+    question = causes.question(step)
+    if question is not None:
+        lines += ["", esc(question.text)]
+        markup = keyboard(
+            [button("Yes", FEATURE, "a", sid, step, "y"), button("No", FEATURE, "a", sid, step, "n")],
+            _back_row(causes, sid, step),
+        )
+        return with_disclaimer("\n".join(lines)), markup
+    prompt = causes.medicine_prompt if step == MEDICINES else causes.condition_prompt
+    chosen = answers.selected(step)
+    lines += ["", esc(prompt.text)]
+    if chosen:
+        lines.append(f"<i>Ticked: {len(chosen)}</i>")
+    rows = [[button("None of these", FEATURE, "none", sid, step)]]
+    rows += [[button((CHECKED if option.key in chosen else "") + option.label,
+                     FEATURE, "t", sid, step, option.key)]
+             for option in options_for(causes, step)]
+    rows.append([*_back_row(causes, sid, step), button("Done ›", FEATURE, "done", sid, step)])
+    return with_disclaimer("\n".join(lines)), keyboard(*rows)
+
+
+def render_result(result: CausesResult, *, saved: bool) -> str:
+    """The personal list of possible contributing factors and what to do about each."""
+    lines = [f"<b>{TITLE}</b>", ""]
+    if result.is_empty and result.nothing is not None:
+        lines.append(esc(result.nothing.text))
+    else:
+        lines.append("From your answers, these may play a part:")
+    for number, factor in enumerate(result.factors, start=1):
+        lines += ["", f"<b>{number}. {esc(factor.name)}</b>", esc(factor.why),
+                  f"<b>What you can do:</b> {esc(factor.advice)}"]
+    if result.medicines and result.medicine_advice is not None:
+        names = ", ".join(esc(m.label) for m in result.medicines)
+        lines += ["", f"<b>Medicines:</b> {names}", esc(result.medicine_advice.why),
+                  f"<b>{esc(result.medicine_advice.advice)}</b>"]
+    if result.conditions and result.condition_advice is not None:
+        names = ", ".join(esc(c.label) for c in result.conditions)
+        lines += ["", f"<b>Health conditions:</b> {names}", esc(result.condition_advice.why),
+                  f"<b>What you can do:</b> {esc(result.condition_advice.advice)}"]
+    lines += ["", esc(result.safety.text)]
+    if saved:
+        lines.append("<i>I've kept this result for your diary summary (see /privacy).</i>")
+    else:
+        lines.append("<i>Not saved: you chose not to let me store health data.</i>")
+    return with_disclaimer("\n".join(lines))
+
+
+def result_markup() -> InlineKeyboardMarkup:
+    """Where to go from the result: a symptom check first."""
+    return keyboard(
+        [button("Check my symptoms", "triage", "begin")],
+        [button("Stretches", "guide", "menu"), button("Bedtime advice", "guide", "page", "bed")],
+        [button("Start over", FEATURE, "start")],
+    )
+
+
+# ------------------------------------------------------------------ handlers
+
+
+async def start(update: Update, context: CrampContext) -> None:
+    """Start a new run at the first question."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+    causes = causes_content()
+    first = flow_steps(causes)[0]
+    declined = context.db_user is not None and context.db_user.consent == CONSENT_DECLINED
+    async with context.db.session() as session:
+        row = await store.start(session, update.effective_user.id, first, context.now(),
+                                keep_history=not declined)
+        await session.commit()
+        sid = int(row.id)
+    await send(update, context, *render_step(causes, sid, first, Answers()))
+
+
+async def _save(context: CrampContext, row: CausesSession, step: str, answers: Answers) -> None:
+    async with context.db.session() as session:
+        fresh = await session.get(CausesSession, row.id)
+        if fresh is not None:
+            await store.save_progress(session, fresh, step, answers.to_json(), context.now())
+        await session.commit()
+
+
+async def _advance(update: Update, context: CrampContext, row: CausesSession,
+                   answers: Answers) -> None:
+    """Move to the next step, or finish with the result."""
+    causes = causes_content()
+    step = next_step(causes, row.step)
+    if step != DONE:
+        await _save(context, row, step, answers)
+        await show(update, context, *render_step(causes, int(row.id), step, answers))
+        return
+    result = build_result(causes, answers)
+    keep = context.db_user is None or context.db_user.consent != CONSENT_DECLINED
+    async with context.db.session() as session:
+        fresh = await session.get(CausesSession, row.id)
+        if fresh is not None:
+            await store.finish(session, fresh, step=DONE, answers=answers.to_json(),
+                               factors=result.factor_names(), medicines=result.medicine_names(),
+                               now=context.now(), keep=keep)
+        await session.commit()
+    await show(update, context, render_result(result, saved=keep), result_markup())
+
+
+async def on_press(update: Update, context: CrampContext) -> None:
+    """Route causes buttons: answers, toggles, None of these, Done, Back."""
+    query = update.callback_query
+    data = parse_callback(query, FEATURE)
+    if data is None:
+        await stale_button(update, context, restart=_start_again())
+        return
+    if data.verb == "start":
+        await start(update, context)
+        return
+    try:
+        sid = data.int_arg(0)
+    except callback_data.CallbackDataError:
+        await stale_button(update, context, restart=_start_again())
+        return
+    async with context.db.session() as session:
+        row = await store.get_owned(session, update.effective_user.id, sid)
+    if row is None or row.is_finished:
+        await stale_button(update, context, note="These questions have ended.",
+                           restart=_start_again())
+        return
+    causes = causes_content()
+    answers = Answers.from_json(row.answers)
+    if row.step not in flow_steps(causes):  # content changed under a running flow
+        await stale_button(update, context, restart=_start_again())
+        return
+    pressed_step = data.args[1] if len(data.args) > 1 else None
+    if pressed_step != row.step:
+        # An earlier question's button (double tap, older message): show where we are.
+        await query.answer("Already answered")
+        await show(update, context, *render_step(causes, sid, row.step, answers))
+        return
+
+    verb = data.verb
+    if verb == "a" and causes.question(row.step) and len(data.args) > 2 and data.args[2] in ("y", "n"):
+        await query.answer()
+        await _advance(update, context, row, answers.answer(row.step, data.args[2] == "y"))
+    elif verb == "t" and row.step in LISTS and len(data.args) > 2:
+        keys = {o.key for o in options_for(causes, row.step)}
+        if data.args[2] not in keys:
+            await stale_button(update, context, restart=_start_again())
+            return
+        await query.answer()
+        answers = answers.toggle(row.step, data.args[2])
+        await _save(context, row, row.step, answers)
+        await show(update, context, *render_step(causes, sid, row.step, answers))
+    elif verb == "none" and row.step in LISTS:
+        await query.answer()
+        await _advance(update, context, row, answers.clear(row.step))
+    elif verb == "done" and row.step in LISTS:
+        await query.answer()
+        await _advance(update, context, row, answers)
+    elif verb == "back":
+        previous = previous_step(causes, row.step)
+        if previous is None:
+            await stale_button(update, context, restart=_start_again())
+            return
+        await query.answer()
+        await _save(context, row, previous, answers)
+        await show(update, context, *render_step(causes, sid, previous, answers))
+    else:
+        await stale_button(update, context, restart=_start_again())
 
 
 def handlers() -> list[BaseHandler]:
+    load_content()  # a broken content file fails here, at start-up
     return [
-        CommandHandler(["causes"], not_built_yet),
+        CommandHandler("causes", start),
+        CallbackQueryHandler(on_press, pattern=callback_data.pattern(FEATURE)),
     ]
+

@@ -32,6 +32,8 @@ class CausesSession(CausesSessionBase, table=True):
     """One run of the causes explorer by one user."""
 
     __tablename__ = "causes_sessions"
+    # Ids travel in buttons: never reuse one on SQLite after a delete.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     user_id: int = Field(

@@ -37,6 +37,8 @@ class ReliefSession(ReliefSessionBase, table=True):
     """One "Cramping now" flow of one user."""
 
     __tablename__ = "relief_sessions"
+    # Ids travel in buttons: never reuse one on SQLite after a delete.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     user_id: int = Field(

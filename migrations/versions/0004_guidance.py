@@ -33,6 +33,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_relief_sessions")),
+        sqlite_autoincrement=True,  # ids travel in buttons: never reused
     )
     op.create_index(
         op.f("ix_relief_sessions_user_id"), "relief_sessions", ["user_id"], unique=False
@@ -53,6 +54,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_causes_sessions")),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         op.f("ix_causes_sessions_user_id"), "causes_sessions", ["user_id"], unique=False
