@@ -16,6 +16,6 @@ async def make_user(db: Database, user_id: int = 1001, *, timezone: str | None =
                 country=country, consent=consent, consent_at=now if consent else None,
                 created_at=now, last_seen_at=now, **fields)
     async with db.session() as session:
-        session.add(user)
+        user = await session.merge(user)  # create, or replace what an earlier step made
         await session.commit()
     return user

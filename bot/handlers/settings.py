@@ -63,7 +63,8 @@ async def choose_country(update: Update, context: CrampContext) -> None:
     async with context.db.session() as session:
         await users.set_fields(session, update.effective_user.id, awaiting=AWAIT_COUNTRY)
         await session.commit()
-    await show(
+    # A new message, so the screen the user came from (an emergency outcome) stays visible.
+    await send(
         update,
         context,
         "Which country are you in? I use it to show the right emergency number.\n"

@@ -4,8 +4,8 @@ A thin adapter: decode the press, load the session from the database, let the pu
 (``bot.triage``) take the step, store it with a compare-and-set on the step (a double press
 or a second instance cannot advance it twice), then show the next question or the outcome,
 edited in place. Progress lives only in the database, so a restart changes nothing.
-Works for everyone, before /start or consent; results are kept for the diary unless the
-user declined data storage (then the session is deleted once the outcome is shown).
+Works for everyone, before /start or consent; results are kept for the diary only when the
+user has accepted data storage (otherwise the session is deleted once the outcome is shown).
 
 Callback data: ``triage:begin`` (a new check, as a new message), ``triage:a:<sid>:<step>:<code>``
 (an answer: y, n or a choice index), ``triage:back:<sid>:<step>``, ``triage:over:<sid>:<step>``
@@ -37,7 +37,6 @@ from bot.handlers.common import (
     with_disclaimer,
 )
 from bot.models.triage import TriageSession
-from bot.models.user import CONSENT_DECLINED
 from bot.storage import triage as store
 from bot.storage import users
 from bot.triage import Engine, EngineError, Level, Progress, shipped_graph
@@ -254,7 +253,8 @@ async def take_step(update: Update, context: CrampContext, sid: int, step: int, 
     finished = eng.finished(moved)
     async with context.db.session() as session:
         if finished:
-            keep = not (user is not None and user.consent == CONSENT_DECLINED)
+            # Health data is kept only with consent; the session itself was flow progress.
+            keep = user is not None and user.has_consented
             applied = await store.finish(
                 session, sid, expected_step=step, node=moved.node, answers=eng.records(moved),
                 red_flags=eng.red_flags(moved), level=eng.outcome(moved).level.name,

@@ -2,7 +2,7 @@
 
 Each outcome level, the emergency number per country, Back, Start over, double presses,
 stale, foreign and forged buttons, a restart mid-triage, "Why?", typed answers, and
-consent (results kept, or deleted for users who declined).
+consent (results kept with consent, deleted otherwise).
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ class Tapper:
 
 
 @pytest.fixture
-def tap(user: UserDriver, clock: FakeClock) -> Tapper:
+async def tap(user: UserDriver, clock: FakeClock, db: Database) -> Tapper:
+    """A user who has accepted data storage (results are kept only with consent)."""
+    await make_user(db, user.id, country=None, timezone=None)
     return Tapper(user, clock)
 
 
@@ -273,6 +275,7 @@ async def test_another_users_press_changes_nothing(tap: Tapper, user: UserDriver
 
 async def test_a_restart_mid_triage_carries_on(settings, db: Database, standin: BotApiStandIn,
                                                clock: FakeClock) -> None:
+    await make_user(db, 1001, country=None, timezone=None)
     first_app = await start_application(settings, db, standin, clock)
     user = UserDriver(standin, first_app, user_id=1001)
     await user.send("/check")
@@ -335,3 +338,13 @@ async def test_every_triage_message_fits_and_carries_the_disclaimer(tap: Tapper)
             assert len(message.text) <= 4096
             assert message.text.endswith(DISCLAIMER_TEXT), message.first_line
     assert DISCLAIMER.startswith("<i>")
+
+
+async def test_without_a_consent_choice_the_result_is_not_kept(
+    user: UserDriver, clock: FakeClock, app
+) -> None:
+    tapper = Tapper(user, clock)
+    await tapper.send("/check")
+    outcome = (await tapper.answer("Yes")).last
+    assert outcome.first_line.startswith("Get emergency help now")
+    assert await _latest(app, user.id) is None
