@@ -13,6 +13,7 @@ from bot.standin import UserDriver
 from bot.standin.server import html_to_text
 from bot.storage import causes as causes_store
 from bot.storage import users
+from tests.e2e.guidance_support import every_message_is_valid  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.e2e
 

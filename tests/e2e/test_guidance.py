@@ -7,6 +7,7 @@ import pytest
 from bot.handlers.common import DISCLAIMER, MENU_STRETCHES
 from bot.standin import UserDriver
 from bot.standin.driver import BotMessage
+from tests.e2e.guidance_support import every_message_is_valid  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.e2e
 

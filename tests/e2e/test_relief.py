@@ -14,6 +14,7 @@ from bot.models.user import CONSENT_DECLINED
 from bot.standin import UserDriver
 from bot.standin.driver import BotMessage
 from bot.storage import users
+from tests.e2e.guidance_support import every_message_is_valid  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.e2e
 
