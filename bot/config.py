@@ -18,7 +18,8 @@ class Settings(BaseSettings):
     """Every knob the operator can turn, with its environment variable name."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+        env_ignore_empty=True,  # `METRICS_PORT=` (as in .env.example) means "not set"
     )
 
     telegram_bot_token: SecretStr | None = Field(
