@@ -4,7 +4,8 @@ The PDF shows the period, frequency, time-of-day pattern, muscles, severity, dur
 what was tried and how it helped, the symptom checks with the answers that raised red
 flags, the medicines flagged in the causes explorer, and the disclaimer. Lists are capped
 so the summary always fits on one A4 page. Text uses DejaVu Sans (shipped with matplotlib)
-so any name or medicine prints, whatever its script.
+so names and medicines in Latin, Greek or Cyrillic script print (a glyph DejaVu lacks,
+e.g. CJK, is left blank with a warning, never an error).
 """
 
 from __future__ import annotations

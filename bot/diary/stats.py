@@ -112,7 +112,7 @@ class RemedyRow:
     def verdict(self) -> str:
         if self.mean_rating is None:
             return "not rated"
-        return RATINGS[min(3, max(0, round(self.mean_rating)))]
+        return RATINGS[min(3, max(0, int(self.mean_rating + 0.5)))]  # half rounds up
 
 
 @dataclass

@@ -57,6 +57,7 @@ from bot.handlers.common import (
     with_disclaimer,
 )
 from bot.models.episode import Episode
+from bot.models.user import CONSENT_DECLINED
 from bot.storage import episodes, users
 
 log = logging.getLogger(__name__)
@@ -279,8 +280,9 @@ async def log_cramp(update: Update, context: CrampContext, *, source: str,
     if not chosen:
         lines.append("")
         lines.append("Times are in UTC because you haven't set your time zone: /timezone")
+    thigh = bool(parsed and parsed.thigh and episode.location is None)
     await send_step(update, context, episode, first_step(episode, parsed), header="\n".join(lines),
-                    new_message=True, tz_hint=not chosen)
+                    new_message=True, tz_hint=not chosen, thigh=thigh)
 
 
 def _with(parsed: parser.ParsedLog | None, details: dict[str, Any]) -> parser.ParsedLog:
@@ -308,7 +310,8 @@ def understood_text(parsed: parser.ParsedLog, tz: ZoneInfo, now: datetime) -> st
             moment = parsed.started_at or now
             understood.append(f"time {when_text(moment, tz, now)}")
         elif name == "location":
-            understood.append(LOCATIONS[parsed.location] if parsed.location else "thigh")
+            understood.append(LOCATIONS[parsed.location] if parsed.location
+                              else "thigh (front or back? tap below)")
         elif name == "side" and parsed.side:
             understood.append(f"{SIDES[parsed.side]} side" if parsed.side != "both" else "both legs")
         elif name == "severity" and parsed.severity:
@@ -767,7 +770,8 @@ async def on_text(update: Update, context: CrampContext, text: str) -> None:
         await on_time_text(update, context, int(awaiting[len(AWAIT_TIME):]), text)
         return
     pending = decode_pending(awaiting)
-    if pending is not None and context.now() - pending[0] <= PENDING_MAX_AGE:
+    declined = context.db_user is not None and context.db_user.consent == CONSENT_DECLINED
+    if pending is not None and not declined and context.now() - pending[0] <= PENDING_MAX_AGE:
         from bot.handlers import privacy
 
         await privacy.ask_consent(
@@ -775,7 +779,7 @@ async def on_text(update: Update, context: CrampContext, text: str) -> None:
             "Your cramp isn't saved yet: I need your OK to store health data first.",
         )
         return
-    # Unknown or expired: forget it and answer the text like any other.
+    # Declined, expired or unknown: forget it and answer the text like any other.
     from bot.handlers import fallback
 
     async with context.db.session() as session:

@@ -64,6 +64,8 @@ class Episode(EpisodeBase, table=True):
         Index("ix_episodes_user_id_started_at", "user_id", "started_at"),
         CheckConstraint("severity BETWEEN 1 AND 10", name="severity_range"),
         CheckConstraint("helped_rating BETWEEN 0 AND 3", name="helped_rating_range"),
+        # Ids travel in buttons: SQLite must never reuse a deleted episode's id.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))

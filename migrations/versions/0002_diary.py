@@ -42,6 +42,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_episodes_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_episodes")),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "ix_episodes_user_id_started_at", "episodes", ["user_id", "started_at"], unique=False
