@@ -29,7 +29,11 @@ def is_database_unavailable(error: BaseException | None) -> bool:
 
 async def on_error(update: object, context: CrampContext) -> None:
     """Log the error with the update id only, and tell the user once."""
-    error = context.error
+    await report(update, context, context.error)
+
+
+async def report(update: object, context: CrampContext, error: BaseException | None) -> None:
+    """Count and log ``error`` (no personal data), and tell the user once."""
     update_id = update.update_id if isinstance(update, Update) else None
     counters = metrics.of(context.services)
     if isinstance(error, Forbidden):

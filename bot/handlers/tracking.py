@@ -17,7 +17,9 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 from bot import metrics
 from bot.app import CrampContext
 from bot.flood import FloodGuard, Verdict
+from bot.handlers import errors
 from bot.handlers.common import esc, is_menu_label
+from bot.models.user import User
 from bot.storage import users
 
 log = logging.getLogger(__name__)
@@ -35,9 +37,35 @@ async def track_user(update: Update, context: CrampContext) -> None:
         raise ApplicationHandlerStop
     if not await within_rate(update, context, tg_user.id) or await refuse_foreign_button(update):
         raise ApplicationHandlerStop
-    chat = update.effective_chat
     message = update.message
     text = message.text if message is not None else None
+    try:
+        row, blocked = await _refresh_row(update, context, text)
+    except Exception as error:  # e.g. the database is down: say so once, run nothing else
+        await errors.report(update, context, error)
+        raise ApplicationHandlerStop from None
+    context.db_user = row
+    if update.my_chat_member is not None:
+        if blocked:
+            log.info("update %s: the user blocked the bot", update.update_id)
+        raise ApplicationHandlerStop  # nothing to answer: a status change, not a message
+    if text is not None and len(text) > MAX_INPUT_TEXT and message is not None:
+        await message.reply_text(
+            f"That message is too long for me ({len(text)} characters). "
+            f"Please keep it under {MAX_INPUT_TEXT} characters."
+        )
+        raise ApplicationHandlerStop
+    if message is not None and message.chat.type != "private":
+        await message.reply_text(
+            f"I work in private chats only: open a chat with @{esc(context.bot.username)}."
+        )
+        raise ApplicationHandlerStop
+
+
+async def _refresh_row(update: Update, context: CrampContext, text: str | None) -> tuple[User, bool]:
+    """Upsert the user's row (one round trip); clear ``awaiting`` on a command or menu press."""
+    tg_user = update.effective_user
+    chat = update.effective_chat
     resets_input = bool(text) and (text.startswith("/") or is_menu_label(text))
     async with context.db.session() as session:
         row = await users.upsert_seen(
@@ -56,22 +84,7 @@ async def track_user(update: Update, context: CrampContext) -> None:
             await users.set_fields(session, tg_user.id, is_active=False)
             row.is_active = False
         await session.commit()
-    context.db_user = row
-    if update.my_chat_member is not None:
-        if blocked:
-            log.info("update %s: the user blocked the bot", update.update_id)
-        raise ApplicationHandlerStop  # nothing to answer: a status change, not a message
-    if text is not None and len(text) > MAX_INPUT_TEXT and message is not None:
-        await message.reply_text(
-            f"That message is too long for me ({len(text)} characters). "
-            f"Please keep it under {MAX_INPUT_TEXT} characters."
-        )
-        raise ApplicationHandlerStop
-    if message is not None and message.chat.type != "private":
-        await message.reply_text(
-            f"I work in private chats only: open a chat with @{esc(context.bot.username)}."
-        )
-        raise ApplicationHandlerStop
+    return row, blocked
 
 
 def flood_guard(context: CrampContext) -> FloodGuard | None:
