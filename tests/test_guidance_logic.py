@@ -12,13 +12,18 @@ from hypothesis import strategies as st
 
 from bot.content import DATA_FILE, ContentError, load_content, load_known_ids, parse_content
 from bot.content.causes import (
+    ALREADY,
     CONDITIONS,
     DONE,
+    FINISH,
+    INVALID,
     MEDICINES,
+    MOVE,
     ROUTINE,
     URGENT,
     Answers,
     build_result,
+    decide,
     flow_steps,
     next_step,
     previous_step,
@@ -141,6 +146,33 @@ def test_steps_run_questions_then_medicines_then_conditions() -> None:
     assert previous_step(CAUSES, MEDICINES) == QUESTION_KEYS[-1]
     with pytest.raises(ValueError, match="unknown step"):
         next_step(CAUSES, "bogus")
+
+
+def test_decide_walks_the_flow_and_refuses_what_it_could_not_have_sent() -> None:
+    first, second = QUESTION_KEYS[0], QUESTION_KEYS[1]
+    move = decide(CAUSES, first, Answers(), "a", (first, "y"))
+    assert (move.kind, move.step) == (MOVE, second) and first in move.answers.yes
+    assert decide(CAUSES, second, move.answers, "a", (first, "n")).kind == ALREADY
+    assert decide(CAUSES, second, Answers(), "back", (second,)).step == first
+    assert decide(CAUSES, first, Answers(), "back", (first,)).kind == INVALID
+    assert decide(CAUSES, first, Answers(), "a", (first, "maybe")).kind == INVALID
+    assert decide(CAUSES, first, Answers(), "t", (first, "bp")).kind == INVALID
+    assert decide(CAUSES, first, Answers(), "a", ("nope", "y")).kind == INVALID
+    assert decide(CAUSES, first, Answers(), "a", ()).kind == INVALID
+    assert decide(CAUSES, "renamed", Answers(), "a", ("renamed", "y")).kind == INVALID
+
+
+def test_decide_on_the_lists() -> None:
+    toggled = decide(CAUSES, MEDICINES, Answers(), "t", (MEDICINES, "bp"))
+    assert (toggled.kind, toggled.step) == (MOVE, MEDICINES)
+    assert toggled.answers.selected(MEDICINES) == ("bp",)
+    assert decide(CAUSES, MEDICINES, Answers(), "t", (MEDICINES, "diab")).kind == INVALID
+    done = decide(CAUSES, MEDICINES, toggled.answers, "done", (MEDICINES,))
+    assert (done.kind, done.step) == (MOVE, CONDITIONS) and done.answers == toggled.answers
+    none = decide(CAUSES, MEDICINES, toggled.answers, "none", (MEDICINES,))
+    assert none.answers.selected(MEDICINES) == ()
+    finish = decide(CAUSES, CONDITIONS, Answers(), "done", (CONDITIONS,))
+    assert (finish.kind, finish.step) == (FINISH, DONE)
 
 
 def test_nothing_flagged_gives_the_no_known_cause_note() -> None:

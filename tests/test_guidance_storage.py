@@ -50,13 +50,15 @@ async def test_hold_sequence_makes_older_countdowns_stale(database: Database) ->
     await make_user(database, 1)
     async with database.session() as session:
         row = await relief_store.start(session, 1, NOW)
-        first = await relief_store.start_hold(session, row, 0, NOW)
+        first = await relief_store.start_hold(session, row.id, 0, NOW)
         await session.commit()
         assert await relief_store.hold_is_current(session, row.id, first, 0)
-        second = await relief_store.start_hold(session, row, 0, NOW)
+        second = await relief_store.start_hold(session, row.id, 0, NOW)
         await session.commit()
         assert not await relief_store.hold_is_current(session, row.id, first, 0)
         assert await relief_store.hold_is_current(session, row.id, second, 0)
+        assert second == first + 1
+        row = await relief_store.get(session, row.id)
         await relief_store.set_step(session, row, 1, NOW)
         await session.commit()
         assert not await relief_store.hold_is_current(session, row.id, second, 0)
@@ -121,6 +123,37 @@ async def test_latest_medicines_and_factors_come_from_the_latest_finished_run(
         assert await causes_store.latest_factors(session, 1) == ["Diabetes"]
         stored = await causes_store.get_owned(session, 1, unfinished.id)
         assert stored.answers == {"meds": ["bp"]} and stored.step == "meds"
+
+
+async def test_causes_writes_are_compare_and_set(database: Database) -> None:
+    await make_user(database, 1)
+    async with database.session() as session:
+        row = await causes_store.start(session, 1, "meds", NOW)
+        await session.commit()
+        sid = row.id
+
+    async def read():
+        async with database.session() as session:
+            return await causes_store.get_owned(session, 1, sid)
+
+    async def write(seen, key: str) -> bool:
+        async with database.session() as session:
+            written = await causes_store.save_progress(session, seen, "meds", {"meds": [key]}, NOW)
+            await session.commit()
+            return written
+
+    # Two presses read the same version; only the first write lands, the second must retry.
+    first, second = await read(), await read()
+    assert await write(first, "bp") is True
+    assert await write(second, "insulin") is False
+    async with database.session() as session:
+        stored = await causes_store.get_owned(session, 1, sid)
+        assert stored.version == 1 and len(stored.answers["meds"]) == 1
+        # A finished run takes no more writes.
+        assert await causes_store.finish(session, stored, step="done", answers={}, factors=[],
+                                         medicines=[], now=NOW, keep=True)
+        await session.commit()
+        assert not await causes_store.save_progress(session, stored, "meds", {}, NOW)
 
 
 async def test_starting_drops_unfinished_runs_and_without_history_everything(

@@ -143,6 +143,52 @@ class CausesResult:
         return tuple(dict.fromkeys(i for group in parts for i in group))
 
 
+INVALID = "invalid"  # not a press this flow could have made: forged or from old content
+ALREADY = "already"  # a button of an earlier step (double tap, older message)
+MOVE = "move"  # go to ``step`` with ``answers``
+FINISH = "finish"  # show the result for ``answers``
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What a button press does to the flow."""
+
+    kind: str
+    step: str | None = None
+    answers: Answers | None = None
+
+
+def _onward(causes: Causes, step: str, answers: Answers) -> Transition:
+    following = next_step(causes, step)
+    return Transition(FINISH, DONE, answers) if following == DONE else Transition(MOVE, following, answers)
+
+
+def decide(causes: Causes, current: str, answers: Answers, verb: str,
+           args: tuple[str, ...]) -> Transition:
+    """Apply a press (``verb`` with ``args`` = (step, extra…)) to the flow at step ``current``."""
+    steps = flow_steps(causes)
+    if current not in steps or not args or args[0] not in steps:
+        return Transition(INVALID)
+    if args[0] != current:
+        return Transition(ALREADY)
+    extra = args[1] if len(args) > 1 else None
+    if verb == "a" and causes.question(current) is not None and extra in ("y", "n"):
+        return _onward(causes, current, answers.answer(current, extra == "y"))
+    if current in LISTS:
+        keys = {o.key for o in options_for(causes, current)}
+        if verb == "t" and extra in keys:
+            return Transition(MOVE, current, answers.toggle(current, extra))
+        if verb == "none":
+            return _onward(causes, current, answers.clear(current))
+        if verb == "done":
+            return _onward(causes, current, answers)
+    if verb == "back":
+        previous = previous_step(causes, current)
+        if previous is not None:
+            return Transition(MOVE, previous, answers)
+    return Transition(INVALID)
+
+
 def build_result(causes: Causes, answers: Answers) -> CausesResult:
     """Turn answers into the factors to show, in question order; unknown keys are ignored."""
     factors: dict[str, Factor] = {}

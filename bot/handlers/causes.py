@@ -17,14 +17,17 @@ from bot import callback_data
 from bot.app import CrampContext
 from bot.content import Causes, load_content
 from bot.content.causes import (
+    ALREADY,
     DONE,
-    LISTS,
+    FINISH,
+    INVALID,
     MEDICINES,
     Answers,
     CausesResult,
+    Transition,
     build_result,
+    decide,
     flow_steps,
-    next_step,
     options_for,
     previous_step,
 )
@@ -154,33 +157,24 @@ async def start(update: Update, context: CrampContext) -> None:
     await send(update, context, *render_step(causes, sid, first, Answers()))
 
 
-async def _save(context: CrampContext, row: CausesSession, step: str, answers: Answers) -> None:
-    async with context.db.session() as session:
-        fresh = await session.get(CausesSession, row.id)
-        if fresh is not None:
-            await store.save_progress(session, fresh, step, answers.to_json(), context.now())
-        await session.commit()
+MAX_ATTEMPTS = 3
 
 
-async def _advance(update: Update, context: CrampContext, row: CausesSession,
-                   answers: Answers) -> None:
-    """Move to the next step, or finish with the result."""
-    causes = causes_content()
-    step = next_step(causes, row.step)
-    if step != DONE:
-        await _save(context, row, step, answers)
-        await show(update, context, *render_step(causes, int(row.id), step, answers))
-        return
-    result = build_result(causes, answers)
-    keep = context.db_user is None or context.db_user.consent != CONSENT_DECLINED
+async def _commit(context: CrampContext, row: CausesSession, move: Transition,
+                  result: CausesResult | None, keep: bool) -> bool:
+    """Write the transition (compare-and-set); False if another press changed the run first."""
     async with context.db.session() as session:
-        fresh = await session.get(CausesSession, row.id)
-        if fresh is not None:
-            await store.finish(session, fresh, step=DONE, answers=answers.to_json(),
-                               factors=result.factor_names(), medicines=result.medicine_names(),
-                               now=context.now(), keep=keep)
+        answers = move.answers.to_json() if move.answers is not None else {}
+        if move.kind == FINISH and result is not None:
+            written = await store.finish(session, row, step=DONE, answers=answers,
+                                         factors=result.factor_names(),
+                                         medicines=result.medicine_names(),
+                                         now=context.now(), keep=keep)
+        else:
+            written = await store.save_progress(session, row, str(move.step), answers,
+                                                context.now())
         await session.commit()
-    await show(update, context, render_result(result, saved=keep), result_markup())
+    return written
 
 
 async def on_press(update: Update, context: CrampContext) -> None:
@@ -198,53 +192,35 @@ async def on_press(update: Update, context: CrampContext) -> None:
     except callback_data.CallbackDataError:
         await stale_button(update, context, restart=_start_again())
         return
-    async with context.db.session() as session:
-        row = await store.get_owned(session, update.effective_user.id, sid)
-    if row is None or row.is_finished:
-        await stale_button(update, context, note="These questions have ended.",
-                           restart=_start_again())
-        return
     causes = causes_content()
-    answers = Answers.from_json(row.answers)
-    if row.step not in flow_steps(causes):  # content changed under a running flow
-        await stale_button(update, context, restart=_start_again())
-        return
-    pressed_step = data.args[1] if len(data.args) > 1 else None
-    if pressed_step != row.step:
-        # An earlier question's button (double tap, older message): show where we are.
-        await query.answer("Already answered")
-        await show(update, context, *render_step(causes, sid, row.step, answers))
-        return
-
-    verb = data.verb
-    if verb == "a" and causes.question(row.step) and len(data.args) > 2 and data.args[2] in ("y", "n"):
-        await query.answer()
-        await _advance(update, context, row, answers.answer(row.step, data.args[2] == "y"))
-    elif verb == "t" and row.step in LISTS and len(data.args) > 2:
-        keys = {o.key for o in options_for(causes, row.step)}
-        if data.args[2] not in keys:
+    keep = context.db_user is None or context.db_user.consent != CONSENT_DECLINED
+    for _attempt in range(MAX_ATTEMPTS):
+        async with context.db.session() as session:
+            row = await store.get_owned(session, update.effective_user.id, sid)
+        if row is None or row.is_finished:
+            await stale_button(update, context, note="These questions have ended.",
+                               restart=_start_again())
+            return
+        answers = Answers.from_json(row.answers)
+        move = decide(causes, row.step, answers, data.verb, data.args[1:])
+        if move.kind == INVALID:
             await stale_button(update, context, restart=_start_again())
             return
-        await query.answer()
-        answers = answers.toggle(row.step, data.args[2])
-        await _save(context, row, row.step, answers)
-        await show(update, context, *render_step(causes, sid, row.step, answers))
-    elif verb == "none" and row.step in LISTS:
-        await query.answer()
-        await _advance(update, context, row, answers.clear(row.step))
-    elif verb == "done" and row.step in LISTS:
-        await query.answer()
-        await _advance(update, context, row, answers)
-    elif verb == "back":
-        previous = previous_step(causes, row.step)
-        if previous is None:
-            await stale_button(update, context, restart=_start_again())
+        if move.kind == ALREADY:
+            # An earlier step's button (double tap, older message): show where we are.
+            await query.answer("Already answered")
+            await show(update, context, *render_step(causes, sid, row.step, answers))
             return
-        await query.answer()
-        await _save(context, row, previous, answers)
-        await show(update, context, *render_step(causes, sid, previous, answers))
-    else:
-        await stale_button(update, context, restart=_start_again())
+        result = build_result(causes, move.answers) if move.kind == FINISH else None
+        if await _commit(context, row, move, result, keep):
+            await query.answer()
+            if result is not None:
+                await show(update, context, render_result(result, saved=keep), result_markup())
+            else:
+                await show(update, context, *render_step(causes, sid, str(move.step), move.answers))
+            return
+        # Another press changed the run meanwhile: read it again and re-apply this one.
+    await query.answer("Please tap again")
 
 
 def handlers() -> list[BaseHandler]:

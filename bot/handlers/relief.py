@@ -413,8 +413,7 @@ async def on_press(update: Update, context: CrampContext) -> None:
             return
         await query.answer("Hold started")
         async with context.db.session() as session:
-            fresh = await store.get(session, sid)
-            seq = await store.start_hold(session, fresh, step, now)
+            seq = await store.start_hold(session, sid, step, now)
             await session.commit()
         hold = timing(context)
         message = await show(update, context, *render_hold(relief, sid, step, hold, hold.hold_seconds))

@@ -26,6 +26,8 @@ class CausesSessionBase(SQLModel):
     factors: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     medicines: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    version: int = Field(default=0, sa_column=Column(Integer, nullable=False),
+                         description="bumped at each change: writes are compare-and-set")
 
 
 class CausesSession(CausesSessionBase, table=True):

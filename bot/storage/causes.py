@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models.causes import CausesSession
@@ -29,32 +29,52 @@ async def start(session: AsyncSession, user_id: int, step: str, now: datetime, *
 
 
 async def get_owned(session: AsyncSession, user_id: int, session_id: int) -> CausesSession | None:
-    """The run ``session_id`` if it belongs to ``user_id``."""
-    row = await session.get(CausesSession, session_id)
-    return row if row is not None and row.user_id == user_id else None
+    """The run ``session_id`` if it belongs to ``user_id`` (read fresh from the database)."""
+    query = select(CausesSession).where(CausesSession.id == session_id,
+                                        CausesSession.user_id == user_id)
+    return (await session.execute(query.execution_options(populate_existing=True))).scalars().first()
+
+
+def _unchanged(row: CausesSession):
+    """The WHERE clause of a compare-and-set: the run is as ``row`` saw it, and unfinished."""
+    return (
+        (CausesSession.id == row.id)
+        & (CausesSession.version == row.version)
+        & CausesSession.finished_at.is_(None)
+    )
 
 
 async def save_progress(session: AsyncSession, row: CausesSession, step: str,
-                        answers: dict[str, Any], now: datetime) -> None:
-    row.step = step
-    row.answers = dict(answers)  # a new object, so the JSON column is marked changed
-    row.updated_at = now
-    session.add(row)
+                        answers: dict[str, Any], now: datetime) -> bool:
+    """Move the run to ``step`` with ``answers`` if nobody changed it since ``row`` was read.
+
+    False means another press (on this or another instance) got there first: re-read, retry.
+    """
+    result = await session.execute(
+        update(CausesSession)
+        .where(_unchanged(row))
+        .values(step=step, answers=dict(answers), updated_at=now, version=row.version + 1)
+    )
+    return bool(result.rowcount)
 
 
 async def finish(session: AsyncSession, row: CausesSession, *, step: str, answers: dict[str, Any],
-                 factors: list[str], medicines: list[str], now: datetime, keep: bool) -> None:
-    """Store the result; ``keep=False`` (the user declined storage) deletes the run instead."""
+                 factors: list[str], medicines: list[str], now: datetime, keep: bool) -> bool:
+    """Store the result (compare-and-set, as ``save_progress``).
+
+    ``keep=False`` (the user declined health-data storage) deletes the run instead.
+    """
     if not keep:
-        await session.delete(row)
-        return
-    row.step = step
-    row.answers = dict(answers)
-    row.factors = list(factors)
-    row.medicines = list(medicines)
-    row.finished_at = now
-    row.updated_at = now
-    session.add(row)
+        result = await session.execute(delete(CausesSession).where(_unchanged(row)))
+        return bool(result.rowcount)
+    result = await session.execute(
+        update(CausesSession)
+        .where(_unchanged(row))
+        .values(step=step, answers=dict(answers), factors=list(factors),
+                medicines=list(medicines), finished_at=now, updated_at=now,
+                version=row.version + 1)
+    )
+    return bool(result.rowcount)
 
 
 async def latest_result(session: AsyncSession, user_id: int) -> CausesSession | None:

@@ -39,13 +39,18 @@ async def set_step(session: AsyncSession, row: ReliefSession, step: int, now: da
     session.add(row)
 
 
-async def start_hold(session: AsyncSession, row: ReliefSession, step: int, now: datetime) -> int:
-    """Start a hold on ``step``; returns its sequence number (older countdowns go stale)."""
-    row.step = step
-    row.hold_seq += 1
-    row.updated_at = now
-    session.add(row)
-    return row.hold_seq
+async def start_hold(session: AsyncSession, session_id: int, step: int, now: datetime) -> int:
+    """Start a hold on ``step``; returns its sequence number (older countdowns go stale).
+
+    One atomic UPDATE … RETURNING, so two presses on two instances get different numbers.
+    """
+    result = await session.execute(
+        update(ReliefSession)
+        .where(ReliefSession.id == session_id)
+        .values(step=step, hold_seq=ReliefSession.hold_seq + 1, updated_at=now)
+        .returning(ReliefSession.hold_seq)
+    )
+    return int(result.scalar_one())
 
 
 async def hold_is_current(session: AsyncSession, session_id: int, seq: int, step: int) -> bool:

@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("factors", sa.JSON(), nullable=True),
         sa.Column("medicines", sa.JSON(), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
