@@ -38,11 +38,12 @@ DETAIL_FIELDS = ("location", "side", "severity", "duration", "context", "helped"
 _CHOICES: dict[str, Iterable[str]] = {
     "location": LOCATIONS, "side": SIDES, "duration": DURATIONS, "context": CONTEXTS,
 }
-_RECORD_COLUMNS = (
-    Episode.id, Episode.started_at, Episode.location, Episode.side, Episode.severity,
-    Episode.duration, Episode.context, Episode.helped, Episode.helped_rating, Episode.source,
-    Episode.logged_at,
-)
+_TABLE = Episode.__table__  # type: ignore[attr-defined]
+# Bulk reads (stats, export) use Core columns: no ORM row machinery for thousands of rows.
+_RECORD_COLUMNS = tuple(_TABLE.c[name] for name in (
+    "id", "started_at", "location", "side", "severity", "duration", "context", "helped",
+    "helped_rating", "source", "logged_at",
+))
 
 
 class InvalidEpisodeError(ValueError):
@@ -239,20 +240,22 @@ def _record(row: Any) -> EpisodeRecord:
 async def records_between(session: AsyncSession, user_id: int, start_utc: datetime,
                           end_utc: datetime) -> list[EpisodeRecord]:
     """The owner's episodes that started in [start_utc, end_utc], oldest first, for stats."""
-    result = await session.execute(
+    connection = await session.connection()
+    result = await connection.execute(
         select(*_RECORD_COLUMNS)
-        .where(Episode.user_id == user_id, Episode.started_at >= start_utc,
-               Episode.started_at <= end_utc)
-        .order_by(Episode.started_at, Episode.id)
+        .where(_TABLE.c.user_id == user_id, _TABLE.c.started_at >= start_utc,
+               _TABLE.c.started_at <= end_utc)
+        .order_by(_TABLE.c.started_at, _TABLE.c.id)
     )
     return [_record(row) for row in result]
 
 
 async def all_records(session: AsyncSession, user_id: int) -> list[EpisodeRecord]:
     """Every episode of the owner, oldest first (the CSV export)."""
-    result = await session.execute(
-        select(*_RECORD_COLUMNS).where(Episode.user_id == user_id)
-        .order_by(Episode.started_at, Episode.id)
+    connection = await session.connection()
+    result = await connection.execute(
+        select(*_RECORD_COLUMNS).where(_TABLE.c.user_id == user_id)
+        .order_by(_TABLE.c.started_at, _TABLE.c.id)
     )
     return [_record(row) for row in result]
 
