@@ -40,11 +40,11 @@ EXPORT_FILENAME = "cramp-companion-my-data.json"
 # Friendly names for per-user tables; any other table shows its own name.
 TABLE_LABELS = {
     "episodes": "logged cramps",
-    "triage_results": "symptom-check results",
-    "triage_sessions": "symptom checks in progress",
-    "relief_sessions": "“cramping now” sessions",
-    "cause_answers": "answers about possible causes",
-    "reminders": "reminders",
+    "triage_sessions": "symptom checks",
+    "relief_sessions": "“Cramping now” sessions",
+    "causes_sessions": "answers about possible causes",
+    "reminder_slots": "reminder times",
+    "reminder_deliveries": "reminders sent",
 }
 
 PRIVACY_TEXT = (
