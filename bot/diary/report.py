@@ -258,7 +258,7 @@ def _triage_block(pdf: _Summary, results: list[TriageRecord], advice: DiaryAdvic
         flags = list(result.flagged_answers)[:MAX_FLAGS_PER_CHECK]
         for question, answer, rf_ids in flags:
             labels = "; ".join(f"{rf} {advice.red_flag_label(rf)}" for rf in rf_ids)
-            pdf.plain(f"      • {question}: {answer} → {labels}", size=8.5)
+            pdf.plain(f"      • {question} Answer: {answer} → {labels}", size=8.5)
         unexplained = [rf for rf in result.red_flags
                        if not any(rf in ids for _q, _a, ids in result.flagged_answers)]
         if unexplained:

@@ -74,7 +74,7 @@ def test_pdf_is_one_page_with_every_section() -> None:
     assert "typically 1–5 min" in text
     assert "stretching 3 2 2.5 a lot" in text  # remedy, tried, rated, mean, verdict
     assert "EMERGENCY (emergency care now)" in text
-    assert "A cramp over 10 minutes, or unbearable pain: yes" in text
+    assert "A cramp over 10 minutes, or unbearable pain Answer: yes" in text
     assert "RF-E4 " + load_advice().red_flag_label("RF-E4") in text
     assert "ROUTINE (book a doctor's appointment)" in text
     assert "statins, diuretics" in text

@@ -367,6 +367,6 @@ async def test_stats_and_summary_show_triage_medicines_and_adherence(
     pdf = [m for m in reply if m.method == "sendDocument"][1]
     content = " ".join(PdfReader(io.BytesIO(pdf.document[1])).pages[0].extract_text().split())
     assert "08 Mar 2026 ROUTINE (book a doctor's appointment)" in content
-    assert ": yes → RF-R1 cramps disturb sleep" in content
+    assert "Answer: yes → RF-R1 cramps disturb sleep" in content
     assert "statins" in content
     assert "Stretch reminders marked done: 1 of 2." in content
