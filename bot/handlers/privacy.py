@@ -37,14 +37,14 @@ COMMANDS = [
 # A delete confirmation is valid this long after it was shown.
 CONFIRM_VALID = timedelta(minutes=15)
 EXPORT_FILENAME = "cramp-companion-my-data.json"
-# Friendly names for per-user tables; any other table shows its own name.
+# Friendly names (one, many) for per-user tables; any other table shows its own name.
 TABLE_LABELS = {
-    "episodes": "logged cramps",
-    "triage_sessions": "symptom checks",
-    "relief_sessions": "“Cramping now” sessions",
-    "causes_sessions": "answers about possible causes",
-    "reminder_slots": "reminder times",
-    "reminder_deliveries": "reminders sent",
+    "episodes": ("logged cramp", "logged cramps"),
+    "triage_sessions": ("symptom check", "symptom checks"),
+    "relief_sessions": ("“Cramping now” session", "“Cramping now” sessions"),
+    "causes_sessions": ("causes check", "causes checks"),
+    "reminder_slots": ("reminder time", "reminder times"),
+    "reminder_deliveries": ("reminder sent", "reminders sent"),
 }
 
 PRIVACY_TEXT = (
@@ -163,8 +163,10 @@ async def on_press(update: Update, context: CrampContext) -> None:
 
 def _describe(counts: dict[str, int]) -> str:
     """'3 logged cramps, 2 reminders' from per-table row counts."""
-    parts = [f"{count} {esc(TABLE_LABELS.get(name, name.replace('_', ' ')))}"
-             for name, count in sorted(counts.items())]
+    parts = []
+    for name, count in sorted(counts.items()):
+        one, many = TABLE_LABELS.get(name, (name.replace("_", " "),) * 2)
+        parts.append(f"{count} {esc(one if count == 1 else many)}")
     return ", ".join(parts)
 
 
