@@ -58,7 +58,7 @@ async def export(update: Update, context: CrampContext) -> None:
         triage=await sources.triage_between(context.db, user_id, start, end) or [],
         medicines=await sources.medicines(context.db, user_id),
     )
-    csv_bytes = render_csv(records, tz)
+    csv_bytes = await asyncio.to_thread(render_csv, records, tz)
     pdf_bytes = await asyncio.to_thread(render_pdf, data)
     stamp = f"{now.astimezone(tz):%Y-%m-%d}"
     await context.bot.send_document(
