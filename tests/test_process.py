@@ -88,10 +88,15 @@ async def _stop(process: asyncio.subprocess.Process, sig: int, lines: list[str])
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 async def test_polling_stops_cleanly_on_a_signal(standin: BotApiStandIn, tmp_path: Path,
                                                  sig: int) -> None:
-    process, lines = await _start([], _env(standin, tmp_path), tmp_path)
+    metrics_port = _free_port()
+    process, lines = await _start([], _env(standin, tmp_path, METRICS_PORT=str(metrics_port)),
+                                  tmp_path)
     user = standin.make_user(5151, "Pat")
     await standin.push_update(standin.build_text_update(user, "/start"))
     await standin.wait_for_call(lambda c: c.method == "sendMessage", timeout=20)
+    async with httpx.AsyncClient() as client:  # polling mode serves /healthz on METRICS_PORT
+        health = await client.get(f"http://127.0.0.1:{metrics_port}/healthz")
+    assert health.status_code == 200
     code = await _stop(process, sig, lines)
     log = "".join(lines)
     assert code == 0, log
