@@ -4,7 +4,7 @@ Yes/No questions (CAUSE-Q and friends), then medicines and conditions picked fro
 multi-select lists ("None of these" first, ✅ toggles, Done), then a personal list of
 possible contributing factors and what to do about each. Progress lives in
 ``causes_sessions`` (the step and the answers as JSON), so any instance can serve the next
-press. The result is kept for the diary summary unless the user declined health-data
+press. The result is kept for the diary summary only when the user has accepted health-data
 storage. The logic is pure (``bot.content.causes``); this module parses and renders.
 """
 
@@ -42,7 +42,6 @@ from bot.handlers.common import (
     with_disclaimer,
 )
 from bot.models.causes import CausesSession
-from bot.models.user import CONSENT_DECLINED
 from bot.storage import causes as store
 
 FEATURE = "causes"
@@ -148,10 +147,10 @@ async def start(update: Update, context: CrampContext) -> None:
         await query.answer()
     causes = causes_content()
     first = flow_steps(causes)[0]
-    declined = context.db_user is not None and context.db_user.consent == CONSENT_DECLINED
+    consented = context.db_user is not None and context.db_user.has_consented
     async with context.db.session() as session:
         row = await store.start(session, update.effective_user.id, first, context.now(),
-                                keep_history=not declined)
+                                keep_history=consented)
         await session.commit()
         sid = int(row.id)
     await send(update, context, *render_step(causes, sid, first, Answers()))
@@ -193,7 +192,7 @@ async def on_press(update: Update, context: CrampContext) -> None:
         await stale_button(update, context, restart=_start_again())
         return
     causes = causes_content()
-    keep = context.db_user is None or context.db_user.consent != CONSENT_DECLINED
+    keep = context.db_user is not None and context.db_user.has_consented
     for _attempt in range(MAX_ATTEMPTS):
         async with context.db.session() as session:
             row = await store.get_owned(session, update.effective_user.id, sid)

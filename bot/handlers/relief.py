@@ -51,7 +51,7 @@ from bot.handlers.common import (
     with_disclaimer,
 )
 from bot.models.relief import OUTCOME_EASED, OUTCOME_EMERGENCY, ReliefSession
-from bot.models.user import CONSENT_DECLINED, User
+from bot.models.user import User
 from bot.storage import relief as store
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,8 @@ def _start_again() -> InlineKeyboardButton:
 
 
 def _keep(user: User | None) -> bool:
-    """Keep finished flows unless the user declined health-data storage."""
-    return user is None or user.consent != CONSENT_DECLINED
+    """Keep finished flows only when the user has accepted health-data storage."""
+    return user is not None and user.has_consented
 
 
 def _seconds(value: float) -> str:

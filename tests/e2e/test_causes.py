@@ -14,6 +14,7 @@ from bot.standin.server import html_to_text
 from bot.storage import causes as causes_store
 from bot.storage import users
 from tests.e2e.guidance_support import every_message_is_valid  # noqa: F401 (autouse)
+from tests.factories import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +41,7 @@ async def stored(app, user_id: int) -> list[CausesSession]:
 
 async def test_causes_with_medicines_selected_says_doctor_or_pharmacist(user: UserDriver,
                                                                         app) -> None:
+    await make_user(app.bot_data.services.db, user.id)  # results are kept only with consent
     first = (await user.send("/causes")).last
     assert first.first_line == f"What might be causing my cramps? · 1 of {QUESTIONS + 2}"
     assert first.button_labels == ["Yes", "No"]
@@ -79,6 +81,7 @@ async def test_causes_with_medicines_selected_says_doctor_or_pharmacist(user: Us
 
 
 async def test_conditions_are_a_reason_to_book_a_doctor(user: UserDriver, app) -> None:
+    await make_user(app.bot_data.services.db, user.id)
     await user.send("/causes")
     await answer_questions(user)
     await user.press("None of these")

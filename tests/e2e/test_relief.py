@@ -15,6 +15,7 @@ from bot.standin import UserDriver
 from bot.standin.driver import BotMessage
 from bot.storage import users
 from tests.e2e.guidance_support import every_message_is_valid  # noqa: F401 (autouse)
+from tests.factories import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +62,7 @@ async def relief_rows(app, user_id: int) -> list[ReliefSession]:
 
 async def test_now_walks_through_the_relief_steps_and_offers_to_log(user: UserDriver, app,
                                                                     clock) -> None:
+    await make_user(app.bot_data.services.db, user.id)  # finished flows are kept only with consent
     reply = await user.send("/now")
     card = reply.last
     assert card.first_line == "Cramping now · step 1 of 5"
