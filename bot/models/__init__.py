@@ -9,6 +9,7 @@ from bot.models.base import UTCDateTime, utcnow
 from bot.models.causes import CausesSession, CausesSessionBase
 from bot.models.episode import Episode, EpisodeBase
 from bot.models.relief import ReliefSession, ReliefSessionBase
+from bot.models.reminders import ReminderDelivery, ReminderSlot, ReminderSlotBase
 from bot.models.triage import TriageResult, TriageSession, TriageSessionBase
 from bot.models.user import CONSENT_ACCEPTED, CONSENT_DECLINED, User, UserBase
 
@@ -23,6 +24,9 @@ __all__ = [
     "EpisodeBase",
     "ReliefSession",
     "ReliefSessionBase",
+    "ReminderDelivery",
+    "ReminderSlot",
+    "ReminderSlotBase",
     "TriageResult",
     "TriageSession",
     "TriageSessionBase",

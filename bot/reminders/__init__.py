@@ -1,0 +1,2 @@
+"""Reminders: pure time maths (``timemath``), typed-input parsing (``parsing``), message
+content (``messages``) and the delivery dispatcher (``dispatcher``)."""
