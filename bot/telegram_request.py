@@ -19,7 +19,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import RequestData
+
+from bot.aiohttp_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,9 @@ def method_of(url: str) -> str:
     return url.rsplit("/", 1)[-1][:64]
 
 
-class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest that retries 5xx answers, timeouts and network errors."""
+class RetryingRequest(AiohttpRequest):
+    """A Bot API request (aiohttp, see bot.aiohttp_request) that retries 5xx answers, timeouts
+    and network errors."""
 
     def __init__(self, *args: Any, delays: Sequence[float] = DEFAULT_DELAYS,
                  on_retry: Callable[[str], None] | None = None, **kwargs: Any) -> None:

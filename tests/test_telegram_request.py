@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.app import CrampApplication
 from bot.standin import BotApiStandIn, UserDriver
 from bot.telegram_request import RetryingRequest, method_of
@@ -42,7 +42,7 @@ def request_(retried: list[str]) -> RetryingRequest:
 async def test_a_5xx_then_success_is_retried(request_: RetryingRequest, retried: list[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     script = Script((502, b"bad gateway"), (503, b"unavailable"), (200, b'{"ok":true}'))
-    monkeypatch.setattr(HTTPXRequest, "do_request", script)
+    monkeypatch.setattr(AiohttpRequest, "do_request", script)
     assert await request_.do_request(URL, "POST") == (200, b'{"ok":true}')
     assert script.attempts == 3
     assert retried == ["sendMessage", "sendMessage"]
@@ -53,7 +53,7 @@ async def test_timeouts_and_connection_errors_are_retried(request_: RetryingRequ
     timeout = TimedOut()
     timeout.__cause__ = httpx.ReadTimeout("slow")
     script = Script(timeout, NetworkError("httpx.ConnectError: refused"), (200, b"{}"))
-    monkeypatch.setattr(HTTPXRequest, "do_request", script)
+    monkeypatch.setattr(AiohttpRequest, "do_request", script)
     assert await request_.do_request(URL, "POST") == (200, b"{}")
     assert script.attempts == 3
 
@@ -61,7 +61,7 @@ async def test_timeouts_and_connection_errors_are_retried(request_: RetryingRequ
 async def test_client_errors_are_not_retried(request_: RetryingRequest,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     script = Script((400, b"bad request"), (200, b"{}"))
-    monkeypatch.setattr(HTTPXRequest, "do_request", script)
+    monkeypatch.setattr(AiohttpRequest, "do_request", script)
     assert await request_.do_request(URL, "POST") == (400, b"bad request")
     assert script.attempts == 1
 
@@ -69,12 +69,12 @@ async def test_client_errors_are_not_retried(request_: RetryingRequest,
 async def test_gives_up_after_the_last_attempt(request_: RetryingRequest,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     script = Script(*[TimedOut()] * 4)
-    monkeypatch.setattr(HTTPXRequest, "do_request", script)
+    monkeypatch.setattr(AiohttpRequest, "do_request", script)
     with pytest.raises(TimedOut):
         await request_.do_request(URL, "POST")
     assert script.attempts == 4
     script = Script(*[(500, b"x")] * 4)
-    monkeypatch.setattr(HTTPXRequest, "do_request", script)
+    monkeypatch.setattr(AiohttpRequest, "do_request", script)
     assert await request_.do_request(URL, "POST") == (500, b"x")  # PTB turns it into an error
     assert script.attempts == 4
 

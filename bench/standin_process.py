@@ -1,0 +1,64 @@
+"""Run the Bot API stand-in in its own process and stream every recorded call to stdout.
+
+Used by ``bench/update_path.py`` so the stand-in's CPU (tornado, JSON, HTML checks) is not
+charged to the bot process being measured. Protocol, one line each on stdout:
+
+* ``PORT <n>`` once, when listening;
+* then one JSON array per Bot API call the bot made:
+  ``[at, method, key, message]`` where ``at`` is ``time.monotonic()`` when the request
+  arrived (CLOCK_MONOTONIC is system-wide on Linux, so it compares with the parent's clock),
+  ``key`` is the chat id, or ``"cq:<id>"`` for answerCallbackQuery, and ``message`` is the
+  stored message (with its current buttons) when the call left an inline keyboard, else null.
+
+The process stops on SIGTERM or when its stdin closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.standin import BotApiStandIn, Call
+
+
+def event_line(call: Call) -> str:
+    """The JSON line describing one recorded call."""
+    params = call.params
+    if "chat_id" in params:
+        key: object = params["chat_id"]
+    elif "callback_query_id" in params:
+        key = f"cq:{params['callback_query_id']}"
+    else:
+        key = None
+    result = call.result
+    message = result if isinstance(result, dict) and "reply_markup" in result else None
+    return json.dumps([call.at, call.method, key, message], separators=(",", ":")) + "\n"
+
+
+async def serve() -> None:
+    standin = await BotApiStandIn().start()
+    out = sys.stdout
+
+    def emit(call: Call) -> None:
+        out.write(event_line(call))
+        out.flush()
+
+    standin.on_call.append(emit)
+    out.write(f"PORT {standin.port}\n")
+    out.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not sys.stdin.buffer.read1(1) else None)
+    await stop.wait()
+    await standin.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())
