@@ -110,13 +110,12 @@ class RecordingSender:
         attempt = self._attempts.get(outgoing.delivery_id, 0) + 1
         self._attempts[outgoing.delivery_id] = attempt
         self.calls.append((outgoing, self.clock() if self.clock else 0.0))
+        report = self.script(outgoing, attempt) if self.script is not None else None
+        if report is None:
+            self.sent.append(outgoing)
+            report = SendReport(SENT, message_id=1000 + len(self.sent))
         await asyncio.sleep(0)  # a real send yields to the event loop
-        if self.script is not None:
-            report = self.script(outgoing, attempt)
-            if report is not None:
-                return report
-        self.sent.append(outgoing)
-        return SendReport(SENT, message_id=1000 + len(self.sent))
+        return report
 
 
 def make(db: Database, clock: Callable[[], datetime], sender: object, *,

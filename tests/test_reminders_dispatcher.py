@@ -447,6 +447,31 @@ async def test_dispatcher_crashed_mid_batch_loses_only_the_send_in_progress(
     await _crash_and_restart(rdb, graceful=False)
 
 
+async def test_a_clean_stop_hands_back_unsent_claims_at_once(rdb: Database) -> None:
+    """Application.stop() clears ``running``: the tick stops early and releases the rest."""
+    clock = FakeClock(MORNING + timedelta(minutes=2))
+    ids = list(range(1, 31))
+    await seed_plans(rdb, ids, zone=LONDON, now=MORNING - timedelta(hours=1))
+    running = [True]
+
+    def stop_after_five(outgoing: Outgoing, attempt: int) -> None:
+        if len(first_sender.calls) == 5:
+            running[0] = False  # SIGTERM arrives during the fifth send
+
+    first_sender = RecordingSender(stop_after_five)
+    first = make(rdb, clock, first_sender, rate=25, keep_running=lambda: running[0])
+    report = await first.tick()
+    assert (report.claimed, report.sent) == (25, 5)
+    rows = await deliveries(rdb)
+    assert sum(r["status"] == STATUS_PENDING and r["claim_token"] is None for r in rows) == 20
+
+    second_sender = RecordingSender()  # a new process, no lease to wait for
+    second = make(rdb, clock, second_sender, rate=None)
+    assert (await second.tick()).sent == 25
+    delivered = [m.user_id for m in first_sender.sent + second_sender.sent]
+    assert sorted(delivered) == ids
+
+
 async def test_a_taken_over_claim_is_not_sent_by_its_first_owner(rdb: Database) -> None:
     clock = FakeClock(MORNING + timedelta(minutes=2))
     await seed_plans(rdb, [1], zone=LONDON, now=MORNING - timedelta(hours=1))

@@ -316,26 +316,30 @@ async def apply_zone(update: Update, context: CrampContext, zone_name: str, mode
     async with context.db.session() as session:
         await users.set_fields(session, user_id, timezone=zone_name, awaiting=None)
         slots = await storage.reschedule(session, user_id, zone_name, now)
-        if not slots and mode == MODE_SETUP and consented:
+        created = not slots and mode == MODE_SETUP and consented
+        if created:
             slots = await storage.create_default_plan(session, user_id, zone_name, now)
         await session.commit()
     if context.db_user is not None:
         context.db_user.timezone = zone_name
         context.db_user.awaiting = None
     local = _local(now, zone_name)
-    confirm = (f"✅ Time zone: <b>{esc(parsing.display_zone(zone_name))}</b>. Your local time "
+    confirm = (f"Time zone: <b>{esc(parsing.display_zone(zone_name))}</b>. Your local time "
                f"now is <b>{local.strftime('%H:%M')}</b> ({local.strftime('%A')}). "
                "Not right? Tap 🌍 Time zone.")
     if zone_name.startswith("Etc/"):
         confirm += "\nA UTC offset does not follow daylight saving; type your city for that."
+    done = "✅ Your reminders are set." if created else ""
     if update.callback_query is None:
         # A typed zone or a shared location: bring the main menu back first.
-        await send(update, context, confirm, main_menu())
-        confirm = ""
+        await send(update, context, "✅ " + confirm, main_menu())
+        status = done
+    else:
+        status = f"{done}\n{confirm}" if done else "✅ " + confirm
     if slots:
-        await _render_plan(update, context, confirm, new_message=update.callback_query is None)
+        await _render_plan(update, context, status, new_message=update.callback_query is None)
         return
-    text = (confirm + "\n\n" if confirm else "") + "Would you like stretch and bedtime reminders?"
+    text = (status + "\n\n" if status else "") + "Would you like stretch and bedtime reminders?"
     await (show if update.callback_query else send)(
         update, context, text,
         keyboard([button("Set up reminders", FEATURE, "setup"), button("🌍 Time zone", FEATURE, "tz")]),
@@ -646,6 +650,8 @@ def make_dispatcher(application: Application, **overrides: object) -> Dispatcher
         "footer": DISCLAIMER,
         "on_outcome": _metrics_counter(services),
         "on_retry": _retry_counter(services),
+        # Application.stop() clears ``running`` first, then waits for this job: stop soon.
+        "keep_running": lambda: application.running,
     }
     options.update(overrides)
     sender = options.pop("sender", None) or TelegramSender(bot.token, base_url)

@@ -171,6 +171,7 @@ class Dispatcher:
         monotonic: Callable[[], float] | None = None,
         on_outcome: Callable[[str, int], None] | None = None,
         on_retry: Callable[[], None] | None = None,
+        keep_running: Callable[[], bool] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -193,6 +194,7 @@ class Dispatcher:
         self._busy = False
         self._on_outcome = on_outcome
         self._on_retry = on_retry
+        self.keep_running = keep_running or (lambda: True)
 
     # ----------------------------------------------------------------- helpers
     def _now_mono(self) -> float:
@@ -232,7 +234,7 @@ class Dispatcher:
             async with self.db.session() as session:
                 report.revived = await storage.revive_suspended(session, now=self.clock())
             started = self._now_mono()
-            while True:
+            while self.keep_running():
                 examined, claimed = await self._claim(report)
                 if claimed:
                     if not opened:
@@ -281,6 +283,8 @@ class Dispatcher:
         try:
             while index < len(outgoing):
                 await self.limiter.acquire()
+                if not self.keep_running():
+                    break
                 size = 1
                 while index + size < len(outgoing) and self.limiter.try_acquire():
                     size += 1
@@ -297,13 +301,22 @@ class Dispatcher:
                         tasks.append(asyncio.create_task(self._send_one(item)))
             outcomes = list(await asyncio.gather(*tasks))
         except BaseException:
-            # Stopping mid-batch: let the sends already started finish and record them;
-            # rows never moved to "sending" stay "pending" and are taken over after the lease.
+            # Stopping mid-batch: let the sends already started finish and record them,
+            # and hand back the rows never moved to "sending" (a crash leaves them to the
+            # lease instead).
             done = [t.result() for t in await _settle(tasks, self.stop_timeout)]
             if done:
                 await self._record(done, report)
+            await self._release(outgoing[index:])
             raise
         await self._record(outcomes, report)
+        await self._release(outgoing[index:])
+
+    async def _release(self, unsent: Sequence[Outgoing]) -> None:
+        if unsent:
+            async with self.db.session() as session:
+                await storage.release_claims(session, [o.delivery_id for o in unsent],
+                                             self.token)
 
     async def _record(self, outcomes: list[storage.Outcome], report: TickReport) -> None:
         async with self.db.session() as session:

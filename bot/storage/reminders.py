@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, func, select, text, update
@@ -466,6 +466,25 @@ async def start_sending(session: AsyncSession, delivery_ids: Sequence[int],
     return started
 
 
+# A claim released on a clean stop looks as old as can be: any dispatcher takes it at once.
+RELEASED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+async def release_claims(session: AsyncSession, delivery_ids: Sequence[int], token: str) -> int:
+    """Hand back pending deliveries this dispatcher will not send (a clean stop): any
+    dispatcher may claim them at once instead of waiting for the lease. Committed here."""
+    if not delivery_ids:
+        return 0
+    result = await session.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id.in_(list(delivery_ids)), DELIVERIES.c.status == STATUS_PENDING,
+               DELIVERIES.c.claim_token == token)
+        .values(claim_token=None, claimed_at=RELEASED_AT)
+    )
+    await session.commit()
+    return int(result.rowcount or 0)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one send."""
@@ -564,6 +583,7 @@ __all__ = [
     "pause",
     "reclaim_stale_pending",
     "record_results",
+    "release_claims",
     "reschedule",
     "resume",
     "revive_suspended",
