@@ -100,6 +100,8 @@ async def test_mydata_sends_everything_stored_as_json(
 ) -> None:
     person = Person(user, clock)
     await fill_every_table(person, app, clock)
+    counters = app.bot_data.services.extras["metrics"]
+    assert counters.value("cramp_reminders_total", outcome="sent") == 1  # the dispatcher counts
     reply = await person.send("/mydata")
     document = reply.last
     assert document.method == "sendDocument"
