@@ -92,7 +92,9 @@ class SecretCheckingHandler(TelegramHandler):
     def _refuse(self, reason: str, message: str) -> None:
         if self.counters is not None:
             self.counters.webhook_refused(reason)
-        log.warning("webhook request refused: %s", message)
+            refused = int(self.counters.value("cramp_webhook_refused_total", reason=reason))
+            if refused == 1 or refused % 1000 == 0:  # a hint in the log, not a flood of lines
+                log.warning("webhook request refused (%s); %d so far", message, refused)
         raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN, reason=message)
 
     def _validate_post(self) -> None:
