@@ -1,6 +1,6 @@
 """AiohttpRequest: PTB's request interface over aiohttp, against the local Bot API stand-in.
 
-What the bot relies on: parameters arrive with their JSON types (a JSON body), files go as
+What the bot relies on: parameters arrive with their types (form-encoded, as PTB sends them), files go as
 multipart with their names, Telegram's 4xx answers come back as (status, body) for PTB to
 turn into errors, timeouts raise TimedOut and connection failures NetworkError.
 """
@@ -33,6 +33,7 @@ async def test_a_message_arrives_with_its_json_types(bot: Bot, standin: BotApiSt
     message = await bot.send_message(5, "Café <b>ünïcode</b> &amp; more", parse_mode="HTML",
                                       reply_markup=markup, disable_notification=True)
     call = standin.calls_to("sendMessage")[-1]
+    assert call.content_type.startswith("application/x-www-form-urlencoded")
     assert call.params["chat_id"] == 5
     assert call.params["text"] == "Café <b>ünïcode</b> &amp; more"
     assert call.params["disable_notification"] is True

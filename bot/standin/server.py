@@ -113,6 +113,7 @@ class Call:
     result: Any = None
     error: str | None = None
     at: float = field(default_factory=time.monotonic)
+    content_type: str = ""
 
 
 @dataclass
@@ -292,10 +293,11 @@ class BotApiStandIn:
         return None
 
     async def handle(self, token: str, method: str, params: dict[str, Any],
-                     files: dict[str, tuple[str, bytes]]) -> tuple[int, dict[str, Any]]:
+                     files: dict[str, tuple[str, bytes]],
+                     content_type: str = "") -> tuple[int, dict[str, Any]]:
         if self.token is None:
             self.token = token
-        call = Call(method, params, files)
+        call = Call(method, params, files, content_type=content_type)
         try:
             fault = self._take_fault(method) if method != "getUpdates" else None
             if fault is not None:
@@ -518,7 +520,9 @@ class _MethodHandler(tornado.web.RequestHandler):
         files = {
             name: (items[0]["filename"], items[0]["body"]) for name, items in self.request.files.items()
         }
-        status, body = await self.standin.handle(token, method, params, files)
+        status, body = await self.standin.handle(
+            token, method, params, files, self.request.headers.get("Content-Type", "")
+        )
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
