@@ -16,6 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# One connection per process for a SQLite file: SQLite runs one writer at a time, and with
+# several connections concurrent writers wait in SQLite's busy handler (sleeping 1-100 ms
+# steps) while the lock holder waits for the event loop to commit: p99 of ~1 s at 10 users.
+# With one connection, sessions queue in the pool in FIFO order instead (docs/performance.md).
+# A session must not wait for a second session of the same Database while it is open.
+SQLITE_POOL_SIZE = 1
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,13 +44,16 @@ def ensure_sqlite_directory(url: str) -> None:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Build the async engine; SQLite gets WAL and a busy timeout."""
+    """Build the async engine; SQLite gets WAL, a busy timeout and one pooled connection."""
     ensure_sqlite_directory(url)
     is_sqlite = url.startswith("sqlite")
     if not is_sqlite:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
+    elif make_url(url).database not in (None, "", ":memory:"):
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 0)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
