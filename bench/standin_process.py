@@ -10,16 +10,19 @@ charged to the bot process being measured. Protocol, one line each on stdout:
   ``key`` is the chat id, or ``"cq:<id>"`` for answerCallbackQuery, and ``message`` is the
   stored message (with its current buttons) when the call left an inline keyboard, else null.
 
+``--rtt-ms`` delays every answer, to emulate the network between a bot and Telegram.
 The process stops on SIGTERM or when its stdin closes.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,8 +43,25 @@ def event_line(call: Call) -> str:
     return json.dumps([call.at, call.method, key, message], separators=(",", ":")) + "\n"
 
 
-async def serve() -> None:
+def add_latency(standin: BotApiStandIn, rtt_ms: float) -> None:
+    """Answer every call ``rtt_ms`` later: half on the way in, half on the way out, as a
+    network between the bot and Telegram would (the call is timestamped on arrival)."""
+    half = rtt_ms / 2000
+    handle = standin.handle
+
+    async def delayed(*args: Any, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        await asyncio.sleep(half)
+        answer = await handle(*args, **kwargs)
+        await asyncio.sleep(half)
+        return answer
+
+    standin.handle = delayed  # type: ignore[method-assign]
+
+
+async def serve(rtt_ms: float) -> None:
     standin = await BotApiStandIn().start()
+    if rtt_ms > 0:
+        add_latency(standin, rtt_ms)
     out = sys.stdout
 
     def emit(call: Call) -> None:
@@ -61,4 +81,6 @@ async def serve() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve())
+    parser = argparse.ArgumentParser(description="the Bot API stand-in, streaming its calls")
+    parser.add_argument("--rtt-ms", type=float, default=0.0, help="emulated network round trip")
+    asyncio.run(serve(parser.parse_args().rtt_ms))

@@ -60,7 +60,6 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 from telegram import Update  # noqa: E402
-from telegram.ext import BaseUpdateProcessor  # noqa: E402
 
 import bot.models  # noqa: E402, F401  (registers every table)
 from bot.app import CrampApplication, build_application  # noqa: E402
@@ -69,6 +68,7 @@ from bot.db import Database, create_engine  # noqa: E402
 from bot.logging_setup import configure_logging  # noqa: E402
 from bot.models.user import CONSENT_ACCEPTED, User  # noqa: E402
 from bot.standin import BotApiStandIn, Call  # noqa: E402
+from bot.update_processor import DEFAULT_MAX_CONCURRENT_UPDATES, PerUserUpdateProcessor  # noqa: E402
 
 TOKEN = "123456789:BENCH-token-for-the-local-stand-in-only"
 USER_BASE = 50_000_000
@@ -131,8 +131,9 @@ class Events:
 class StandIn:
     """The Bot API stand-in, in this process or in a child process."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, rtt_ms: float = 0.0) -> None:
         self.mode = mode
+        self.rtt_ms = rtt_ms
         self.events = Events()
         self.port = 0
         self._inline: BotApiStandIn | None = None
@@ -141,12 +142,14 @@ class StandIn:
 
     async def start(self) -> None:
         if self.mode == "inline":
+            if self.rtt_ms:
+                raise ValueError("--rtt needs the stand-in in its own process")
             self._inline = await BotApiStandIn().start()
             self._inline.on_call.append(self._on_call)
             self.port = self._inline.port
             return
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, str(ROOT / "bench" / "standin_process.py"),
+            sys.executable, str(ROOT / "bench" / "standin_process.py"), f"--rtt-ms={self.rtt_ms}",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             limit=16 * 1024 * 1024,
         )
@@ -200,9 +203,9 @@ class StandIn:
 
 # --------------------------------------------------------------------------- bot side
 
-class TimedProcessor(BaseUpdateProcessor):
-    """PTB's simple processor (a semaphore of ``max_concurrent_updates``) that reports when
-    each update's handlers are all done."""
+class TimedProcessor(PerUserUpdateProcessor):
+    """The production processor (concurrent across users, ordered per user, at most
+    ``max_concurrent_updates`` at once) that also reports when each update is done."""
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
@@ -210,17 +213,11 @@ class TimedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         try:
-            await coroutine
+            await super().do_process_update(update, coroutine)
         finally:
             future = self.pending.pop(getattr(update, "update_id", -1), None)
             if future is not None and not future.done():
                 future.set_result(time.monotonic())
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
 
 
 @dataclass
@@ -531,7 +528,7 @@ def print_table(cells: list[Cell]) -> None:
 
 
 async def main_async(args: argparse.Namespace) -> list[Cell]:
-    standin = StandIn(args.standin)
+    standin = StandIn(args.standin, args.rtt)
     await standin.start()
     workdir = Path(tempfile.mkdtemp(prefix="bench-update-path-"))
     log_path = workdir / "bot.log"
@@ -571,8 +568,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds per cell")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS),
                         type=lambda s: [x for x in s.split(",") if x])
-    parser.add_argument("--concurrency", type=int, default=256,
-                        help="PTB concurrent_updates (1 = one update at a time)")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_MAX_CONCURRENT_UPDATES,
+                        help="updates in progress at once (1 = one at a time, PTB's default)")
+    parser.add_argument("--rtt", type=float, default=0.0,
+                        help="emulated network round trip to the Bot API, in ms (stand-in process)")
     parser.add_argument("--standin", choices=["process", "inline"], default="process")
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
     parser.add_argument("--sqlite-pool", type=int, default=0,
@@ -593,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     print(f"# {info['cpus']} x {info['cpu_model']}, {info['ram_mb']} MB RAM, Python "
           f"{info['python']}, load {'/'.join(f'{x:.2f}' for x in info['load'])} at start; "
-          f"stand-in {args.standin}, concurrency {args.concurrency}, {args.seconds:g} s per cell",
+          f"stand-in {args.standin}, rtt {args.rtt:g} ms, concurrency {args.concurrency}, "
+          f"{args.seconds:g} s per cell",
           flush=True)
     cells = asyncio.run(main_async(args))
     print_table(cells)

@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from telegram import BotCommand
-from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackContext,
+    ContextTypes,
+    ExtBot,
+)
 
 from bot import metrics, monitoring
 from bot.config import Settings
@@ -78,10 +85,18 @@ def build_application(
     base_url: str | None = None,
     base_file_url: str | None = None,
     start_background_jobs: bool = True,
-    concurrent_updates: bool | int = False,
+    concurrent_updates: bool | int | BaseUpdateProcessor | None = None,
 ) -> CrampApplication:
-    """Wire settings, database, handlers and jobs into a ready-to-start Application."""
+    """Wire settings, database, handlers and jobs into a ready-to-start Application.
+
+    Updates run concurrently across users and in order per user (``PerUserUpdateProcessor``)
+    unless ``concurrent_updates`` says otherwise (``False``: one at a time).
+    """
     from bot.handlers import register_handlers
+    from bot.update_processor import PerUserUpdateProcessor
+
+    if concurrent_updates is None:
+        concurrent_updates = PerUserUpdateProcessor()
 
     secret = token or (settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
     if not secret:
