@@ -7,7 +7,7 @@ import logging
 # httpx logs every request URL at INFO, and Bot API URLs contain the token.
 _QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING,
           "telegram.ext.Updater": logging.INFO, "aiosqlite": logging.WARNING,
-          "tornado.access": logging.WARNING}
+          "tornado.access": logging.WARNING, "alembic.runtime.plugins": logging.WARNING}
 
 
 class RedactingFilter(logging.Filter):
