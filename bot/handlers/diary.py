@@ -293,13 +293,12 @@ def _with(parsed: parser.ParsedLog | None, details: dict[str, Any]) -> parser.Pa
 
 
 async def _recent_one_tap(session: Any, user_id: int, now: datetime) -> Episode | None:
-    """The user's cramp logged moments ago with one tap (a double tap must not log twice)."""
+    """The cramp logged moments ago by a tap (a double tap or a second Accept must not log
+    twice); typed logs are deliberate and never merged."""
     latest = await episodes.latest_for_owner(session, user_id)
     if latest is None or latest.source == "command":
         return None
-    if now - latest.logged_at <= DEDUP_WINDOW and abs(latest.started_at - latest.logged_at) < timedelta(seconds=1):
-        return latest
-    return None
+    return latest if timedelta(0) <= now - latest.logged_at <= DEDUP_WINDOW else None
 
 
 def understood_text(parsed: parser.ParsedLog, tz: ZoneInfo, now: datetime) -> str:
@@ -771,7 +770,15 @@ async def on_text(update: Update, context: CrampContext, text: str) -> None:
         return
     pending = decode_pending(awaiting)
     declined = context.db_user is not None and context.db_user.consent == CONSENT_DECLINED
-    if pending is not None and not declined and context.now() - pending[0] <= PENDING_MAX_AGE:
+    fresh = pending is not None and context.now() - pending[0] <= PENDING_MAX_AGE
+    if fresh and context.db_user is not None and context.db_user.has_consented:
+        # Consent was given through another prompt: save the cramp the user asked to log.
+        await resume_after_consent(update, context)
+        from bot.handlers import fallback
+
+        await fallback.on_text(update, context)
+        return
+    if fresh and not declined:
         from bot.handlers import privacy
 
         await privacy.ask_consent(

@@ -181,6 +181,32 @@ async def test_consent_first_then_the_original_log_is_saved(app, user: UserDrive
         assert (await users.get(session, user.id)).awaiting is None
 
 
+async def test_a_second_accept_does_not_log_twice(app, user: UserDriver,
+                                                  clock: FakeClock) -> None:
+    clock.set(THREE_AM)
+    consent = await user.send("Log a cramp")
+    clock.advance(seconds=30)
+    await user.press("Accept", consent.last)
+    reply = await user.press_data("privacy:accept:cramp", consent.last)
+    assert reply.last.first_line.startswith("✅ Already logged: a cramp at 03:12 today.")
+    [episode] = await rows(app, user.id)
+    assert episode.started_at == THREE_AM
+
+
+async def test_consent_given_elsewhere_still_saves_the_waiting_cramp(app, user: UserDriver,
+                                                                      clock: FakeClock) -> None:
+    clock.set(THREE_AM)
+    older = await user.send("/privacy")  # a consent prompt that resumes nothing
+    await user.send("/cramp foot 5")  # waits for consent
+    clock.advance(minutes=1)
+    await user.press("Accept", older.last)
+    assert await rows(app, user.id) == []
+    reply = await user.send("thanks")
+    assert reply[0].first_line == "✅ Logged a cramp at 03:12 today."
+    [episode] = await rows(app, user.id)
+    assert (episode.location, episode.severity) == ("foot", 5)
+
+
 async def test_declining_stores_nothing(app, user: UserDriver, db, clock: FakeClock) -> None:
     await make_user(db, user.id, consent=CONSENT_DECLINED)
     clock.set(THREE_AM)
