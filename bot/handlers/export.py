@@ -64,8 +64,8 @@ async def export(update: Update, context: CrampContext) -> None:
     await context.bot.send_document(
         chat_id,
         document=InputFile(csv_bytes, filename=f"cramp-diary-{stamp}.csv"),
-        caption=f"Your cramp diary: all {len(records)} cramps, one row each (opens in any "
-                "spreadsheet).",
+        caption=(f"Your cramp diary: {_count(len(records))}, one row each (opens in any "
+                 "spreadsheet)."),
     )
     await context.bot.send_document(
         chat_id,
@@ -92,3 +92,8 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("export", export),
         CallbackQueryHandler(on_press, pattern=callback_data.pattern(FEATURE)),
     ]
+
+
+def _count(n: int) -> str:
+    """'the 1 cramp' / 'all 12 cramps'."""
+    return "the 1 cramp" if n == 1 else f"all {n} cramps"
