@@ -324,18 +324,18 @@ async def apply_zone(update: Update, context: CrampContext, zone_name: str, mode
         context.db_user.timezone = zone_name
         context.db_user.awaiting = None
     local = _local(now, zone_name)
-    confirm = (f"Time zone: <b>{esc(parsing.display_zone(zone_name))}</b>. Your local time "
-               f"now is <b>{local.strftime('%H:%M')}</b> ({local.strftime('%A')}). "
-               "Not right? Tap 🌍 Time zone.")
-    if zone_name.startswith("Etc/"):
-        confirm += "\nA UTC offset does not follow daylight saving; type your city for that."
-    done = "✅ Your reminders are set." if created else ""
+    note = ("\nA UTC offset does not follow daylight saving; type your city for that."
+            if zone_name.startswith("Etc/") else "")
     if update.callback_query is None:
-        # A typed zone or a shared location: bring the main menu back first.
-        await send(update, context, "✅ " + confirm, main_menu())
-        status = done
+        # A typed zone or a shared location: confirm and bring the main menu back first.
+        await send(update, context,
+                   f"✅ Time zone: <b>{esc(parsing.display_zone(zone_name))}</b>. Your local "
+                   f"time now is <b>{local.strftime('%H:%M')}</b> ({local.strftime('%A')}). "
+                   f"Not right? Use /timezone.{note}", main_menu())
+        status = "✅ Your reminders are set." if created else ""
     else:
-        status = f"{done}\n{confirm}" if done else "✅ " + confirm
+        status = ("✅ Your reminders are set." if created else "✅ Time zone changed.") + (
+            "\nIs the local time below right? If not, tap 🌍 Time zone." + note)
     if slots:
         await _render_plan(update, context, status, new_message=update.callback_query is None)
         return

@@ -163,7 +163,7 @@ class Dispatcher:
         batch_size: int = 500,
         claim_horizon: float = 1.0,
         lease: timedelta = timedelta(minutes=2),
-        max_in_flight: int = 64,
+        max_in_flight: int = 8,
         max_attempts: int = 4,
         max_tick_seconds: float = 60.0,
         stop_timeout: float = 10.0,
@@ -395,7 +395,9 @@ async def _settle(tasks: list[asyncio.Task[storage.Outcome]],
 class TelegramSender:
     """Sends reminders through a Bot of its own and classifies Telegram's answers.
 
-    It has its own plain HTTP client on purpose: the Application's request object retries
+    It has its own plain HTTP client (a small pool: httpx's pool bookkeeping costs grow
+    with its size, and 8 requests in flight cover several times the 25/s budget at
+    Telegram's round-trip times) on purpose: the Application's request object retries
     read timeouts (fine for replies), which for reminders could deliver a message twice.
     Only failures where Telegram certainly did not act are reported as transient (and
     retried by the dispatcher): a 5xx answer, a refused connection, a pool or connect
@@ -403,7 +405,7 @@ class TelegramSender:
     delivered the message, so it is reported as failed and never retried (at most once).
     """
 
-    def __init__(self, token: str, base_url: str, *, pool_size: int = 64) -> None:
+    def __init__(self, token: str, base_url: str, *, pool_size: int = 8) -> None:
         from telegram import Bot
         from telegram.request import HTTPXRequest
 

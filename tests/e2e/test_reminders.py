@@ -89,6 +89,7 @@ async def test_after_consent_reminders_are_set_up_in_two_taps(
 
     plan = (await alex.press("London")).last  # tap 2
     assert plan.first_line == "✅ Your reminders are set."
+    assert "Is the local time below right? If not, tap 🌍 Time zone." in plan.text
     assert "your time now 12:00 (Tue)" in plan.text
     for line in ("🧘 Stretch · 09:00 · on", "🧘 Stretch · 14:00 · on",
                  "🧘 Stretch · 19:00 · on", "🌙 Bedtime routine · 22:00 · on"):
@@ -188,7 +189,8 @@ async def test_zone_buttons_carry_the_zone(app: CrampApplication, alex: Person, 
     await with_plan(alex)
     await alex.send("/timezone")
     reply = (await alex.press("India")).last
-    assert "Asia/Kolkata" in reply.text and "17:30" in reply.text
+    assert reply.first_line == "✅ Time zone changed."
+    assert "Time zone: Asia/Kolkata · your time now 17:30 (Tue)" in reply.text
     async with db.session() as session:
         assert (await users.get(session, alex.id)).timezone == "Asia/Kolkata"
 
