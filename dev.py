@@ -5,7 +5,7 @@
     python3 dev.py test       run the whole test suite
     python3 dev.py console    chat with the bot in this terminal, no token needed
     python3 dev.py migrate    apply database migrations (the deploy step on PostgreSQL)
-    python3 dev.py lint       ruff
+    python3 dev.py lint       ruff on everything, mypy (strict) on the pure core
 
 The first run creates a project-local virtual environment in .venv and installs the
 project with its pinned dependencies; later runs reinstall only when pyproject.toml changes.
@@ -57,7 +57,9 @@ def main(argv: list[str]) -> int:
             print("No tests ran: treating that as a failure.", file=sys.stderr)
         return code
     if command == "lint":
-        return subprocess.call([str(BIN / "ruff"), "check", ".", *rest])
+        ruff = subprocess.call([str(BIN / "ruff"), "check", ".", *rest])
+        mypy = subprocess.call([str(PYTHON), "-m", "mypy"])  # the pure core, see pyproject
+        return ruff or mypy
     if command in ("run", "console", "migrate", "webhook"):
         return subprocess.call([str(PYTHON), "-m", "bot", command, *rest])
     print(__doc__)

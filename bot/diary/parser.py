@@ -378,7 +378,7 @@ class _Reader:
     def read_duration(self) -> bool:
         w = self.word()
         if w in _DURATION_CODES:
-            code = _DURATION_CODES[w]
+            code: str | None = _DURATION_CODES[w]
             self.offer("duration", 1, "duration", code)
             return True
         lead = 0

@@ -203,6 +203,7 @@ def _question(node: str, raw: object) -> Question:
     has_yes_no = "yes" in raw or "no" in raw
     if has_yes_no == ("choices" in raw):
         raise GraphError(node, "a question needs either 'yes' and 'no', or 'choices'")
+    options: tuple[Option, ...]
     if has_yes_no:
         if "yes" not in raw or "no" not in raw:
             raise GraphError(node, "a yes/no question needs both 'yes' and 'no'")
