@@ -504,6 +504,24 @@ not a test (about {sum(r.get('wall', 0) for r in results) / 60:.0f} minutes):
 Machine: {machine()}.
 
 {text_table}
+
+Reading the numbers:
+
+- Start-up does no per-user work: one repeating job, and the first tick is one indexed
+  range query on `reminder_slots.next_due_at`; the time and memory were the same with 5,000
+  and with 100,000 users. Almost all of the resident memory is imports: the whole bot
+  imports to about 146 MB, of which about 64 MB are matplotlib, numpy and fpdf, imported at
+  start-up by the diary's chart and PDF modules. Importing those where they are used (in
+  the worker thread that draws the chart) would leave about 85 MB.
+- The naive design pays per user: about 1 ms and 19 KB for its four `run_daily` jobs
+  (400,000 jobs at 100,000 users), and rebuilds them all on every restart.
+- Dispatch is bounded by the database writes (one claim transaction per 1,000 reminders,
+  one compare-and-set and one outcome update per batch), not by the time maths.
+- With the budget lifted, delivery is bounded by CPU here (PTB and httpx in the bot, the
+  stand-in and the database on 2 shared vCPUs): about 20 times the budget Telegram allows
+  a bot. Fewer requests in flight are
+  faster: httpx's pool bookkeeping grows with the number of connections, which is why the
+  sender keeps a pool of 8.
 """
 
 
