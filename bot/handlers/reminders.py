@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -120,6 +127,12 @@ def _zone_line(zone_name: str, now: datetime) -> str:
             f"<b>{local.strftime('%H:%M')}</b> ({local.strftime('%a')})")
 
 
+async def _answer(update: Update, text: str | None = None) -> None:
+    """Answer the button press (first thing, so the client's spinner stops)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+
+
 def _user_id(update: Update) -> int:
     return update.effective_user.id  # type: ignore[union-attr]
 
@@ -157,7 +170,7 @@ def _plan_text(slots: list[ReminderSlot], zone_name: str, now: datetime, status:
     return "\n".join(lines)
 
 
-def _plan_markup(slots: list[ReminderSlot], now: datetime):  # type: ignore[no-untyped-def]
+def _plan_markup(slots: list[ReminderSlot], now: datetime) -> InlineKeyboardMarkup:
     slot_buttons = []
     for slot in slots:
         icon, _ = KIND_LABELS.get(slot.kind, ("⏰", slot.kind))
@@ -363,6 +376,7 @@ async def on_location(update: Update, context: CrampContext) -> None:
 
 
 async def on_zone_text(update: Update, context: CrampContext, text: str, mode: str) -> None:
+    """Use a typed time zone, or say what a valid one looks like."""
     if text.strip() == BACK_LABEL:
         await send(update, context,
                    "No problem. Tap your time zone above, or type a city "
@@ -431,6 +445,7 @@ async def _save_time(update: Update, context: CrampContext, slot_id: int, at: ti
 
 
 async def on_time_text(update: Update, context: CrampContext, text: str, slot_id: int) -> None:
+    """Save a typed reminder time, or say what a valid one looks like."""
     at = parsing.parse_time(text)
     if at is None:
         await send(update, context,
@@ -456,27 +471,26 @@ async def on_text(update: Update, context: CrampContext, text: str) -> None:
 
 
 # --------------------------------------------------------------------------- buttons
-def _restart() -> object:
+def _restart() -> InlineKeyboardButton:
     return button("Your reminders", FEATURE, "plan")
 
 
 async def on_press(update: Update, context: CrampContext) -> None:
     """Route every ``rem:`` button."""
-    query = update.callback_query
-    data = parse_callback(query, FEATURE)
+    data = parse_callback(update.callback_query, FEATURE)  # type: ignore[arg-type]
     if data is None:
-        await stale_button(update, context, restart=_restart())  # type: ignore[arg-type]
+        await stale_button(update, context, restart=_restart())
         return
     handler = _VERBS.get(data.verb)
     if handler is None:
-        await stale_button(update, context, restart=_restart())  # type: ignore[arg-type]
+        await stale_button(update, context, restart=_restart())
         return
     await handler(update, context, data)
 
 
 async def _press_simple(update: Update, context: CrampContext, data: CallbackData) -> None:
-    query = update.callback_query
-    await query.answer()  # type: ignore[union-attr]
+    """Open a screen: the plan, setup, "Not now", time zone, location, pause menu."""
+    await _answer(update)
     if data.verb == "plan":
         await show_plan(update, context)
     elif data.verb == "setup":
@@ -494,12 +508,13 @@ async def _press_simple(update: Update, context: CrampContext, data: CallbackDat
 
 
 async def _press_zone(update: Update, context: CrampContext, data: CallbackData) -> None:
+    """Use the time zone on the pressed button."""
     zone_name = _zone_from_key(data.args[0]) if data.args else None
     mode = data.args[1] if len(data.args) > 1 and data.args[1] in (MODE_SETUP, MODE_CHANGE) else MODE_CHANGE
     if zone_name is None:
         await stale_button(update, context, restart=button("🌍 Time zone", FEATURE, "tz"))
         return
-    await update.callback_query.answer()  # type: ignore[union-attr]
+    await _answer(update)
     await apply_zone(update, context, zone_name, mode)
 
 
@@ -511,34 +526,37 @@ async def _slot_of(update: Update, context: CrampContext, data: CallbackData) ->
 
 
 async def _press_slot(update: Update, context: CrampContext, data: CallbackData) -> None:
+    """Open one reminder: its times, on/off."""
     slot = await _slot_of(update, context, data)
     if slot is None:
-        await stale_button(update, context, restart=_restart())  # type: ignore[arg-type]
+        await stale_button(update, context, restart=_restart())
         return
-    await update.callback_query.answer()  # type: ignore[union-attr]
+    await _answer(update)
     await _slot_screen(update, context, slot)
 
 
 async def _press_at(update: Update, context: CrampContext, data: CallbackData) -> None:
+    """Save the time on the pressed button."""
     slot = await _slot_of(update, context, data)
     at = parsing.parse_time(data.args[1]) if slot is not None and len(data.args) > 1 else None
     if slot is None or at is None:
-        await stale_button(update, context, restart=_restart())  # type: ignore[arg-type]
+        await stale_button(update, context, restart=_restart())
         return
-    await update.callback_query.answer()  # type: ignore[union-attr]
+    await _answer(update)
     await _save_time(update, context, slot.id, at, new_message=False)  # type: ignore[arg-type]
 
 
 async def _press_switch(update: Update, context: CrampContext, data: CallbackData) -> None:
+    """Switch one reminder on or off."""
     user_id = _user_id(update)
     zone_name = context.db_user.timezone if context.db_user else None
     async with context.db.session() as session:
         slot = (await storage.get_slot(session, int(data.args[0]), user_id)
                 if data.args and data.args[0].isdigit() else None)
         if slot is None:
-            await stale_button(update, context, restart=_restart())  # type: ignore[arg-type]
+            await stale_button(update, context, restart=_restart())
             return
-        await update.callback_query.answer()  # type: ignore[union-attr]
+        await _answer(update)
         enabled = data.verb == "on"
         await storage.set_enabled(session, slot, enabled, zone_name, context.now())
         await users.set_fields(session, user_id, awaiting=None)
@@ -550,6 +568,7 @@ async def _press_switch(update: Update, context: CrampContext, data: CallbackDat
 
 
 async def _pause_screen(update: Update, context: CrampContext) -> None:
+    """Offer pause lengths."""
     rows = [[button(label, FEATURE, "pausefor", days) for label, days in PAUSE_CHOICES],
             [button("Until I resume", FEATURE, "pausefor", 0)],
             [button("⬅️ Back to reminders", FEATURE, "plan")]]
@@ -557,12 +576,13 @@ async def _pause_screen(update: Update, context: CrampContext) -> None:
 
 
 async def _press_pause_for(update: Update, context: CrampContext, data: CallbackData) -> None:
+    """Pause every reminder for the chosen number of days (0: until resumed)."""
     allowed = {days for _, days in PAUSE_CHOICES} | {0}
     days = int(data.args[0]) if data.args and data.args[0].isdigit() else -1
     if days not in allowed:
-        await stale_button(update, context, restart=_restart())  # type: ignore[arg-type]
+        await stale_button(update, context, restart=_restart())
         return
-    await update.callback_query.answer()  # type: ignore[union-attr]
+    await _answer(update)
     if not await _consented(update, context, resume="reminders"):
         return
     now = context.now()
@@ -578,7 +598,8 @@ async def _press_pause_for(update: Update, context: CrampContext, data: Callback
 
 
 async def _press_resume(update: Update, context: CrampContext, data: CallbackData) -> None:
-    await update.callback_query.answer()  # type: ignore[union-attr]
+    """Resume a paused plan."""
+    await _answer(update)
     zone_name = context.db_user.timezone if context.db_user else None
     async with context.db.session() as session:
         await storage.resume(session, _user_id(update), zone_name, context.now())
@@ -588,14 +609,13 @@ async def _press_resume(update: Update, context: CrampContext, data: CallbackDat
 
 async def _press_delivery(update: Update, context: CrampContext, data: CallbackData) -> None:
     """Done ✅ (adherence) or Snooze 15 min on a reminder."""
-    query = update.callback_query
     delivery_id = int(data.args[0]) if data.args and data.args[0].isdigit() else None
     now = context.now()
     async with context.db.session() as session:
         delivery = (await storage.get_delivery(session, delivery_id, _user_id(update))
                     if delivery_id is not None else None)
         if delivery is None:
-            await stale_button(update, context, restart=_restart())  # type: ignore[arg-type]
+            await stale_button(update, context, restart=_restart())
             return
         if data.verb == "done":
             changed = await storage.mark_done(session, delivery, now)
@@ -605,7 +625,7 @@ async def _press_delivery(update: Update, context: CrampContext, data: CallbackD
             note = ("Snoozed for 15 minutes ⏰" if changed else
                     "Already done ✅" if delivery.done_at else "Already snoozed ⏰")
         await session.commit()
-    await query.answer(note)  # type: ignore[union-attr]
+    await _answer(update, note)
     zone_name = (context.db_user.timezone if context.db_user else None) or "UTC"
     if delivery.done_at is not None:
         status = f"✅ Done at {_local(delivery.done_at, zone_name).strftime('%H:%M')}. Well done!"
@@ -619,9 +639,7 @@ async def _press_delivery(update: Update, context: CrampContext, data: CallbackD
     await show(update, context, rendered.text, _markup(rendered.rows))
 
 
-def _markup(rows):  # type: ignore[no-untyped-def]
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
+def _markup(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
@@ -658,7 +676,7 @@ def make_dispatcher(application: Application, **overrides: object) -> Dispatcher
     return Dispatcher(services.db, services.clock, sender, **options)  # type: ignore[arg-type]
 
 
-def _metrics_counter(services: Services):  # type: ignore[no-untyped-def]
+def _metrics_counter(services: Services) -> Callable[[str, int], None] | None:
     try:
         from bot import metrics
     except ImportError:  # the metrics module is optional
@@ -666,7 +684,7 @@ def _metrics_counter(services: Services):  # type: ignore[no-untyped-def]
     return lambda outcome, count: metrics.of(services).reminder(outcome, count)
 
 
-def _retry_counter(services: Services):  # type: ignore[no-untyped-def]
+def _retry_counter(services: Services) -> Callable[[], None] | None:
     try:
         from bot import metrics
     except ImportError:
