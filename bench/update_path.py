@@ -343,16 +343,19 @@ class Harness:
 
     # ---------------------------------------------------------------- one cell
     async def run_cell(self, cell: Cell, warmup: float, seconds: float,
-                       profile_path: Path | None = None) -> Cell:
+                       profile_path: Path | None = None, think: float = 0.0) -> Cell:
         stop_at = time.monotonic() + warmup + seconds
         window: dict[str, float] = {}
         errors_before = self.errors()
 
         async def user_loop(index: int) -> None:
+            pause = random.Random(index)
             while time.monotonic() < stop_at:
                 sample = await self.step(cell.scenario, index)
                 if sample is not None:
                     cell.samples.append(sample)
+                if think:  # a person reads the reply before the next tap
+                    await asyncio.sleep(think * pause.uniform(0.5, 1.5))
 
         async def measure() -> None:
             await asyncio.sleep(warmup)
@@ -449,14 +452,14 @@ async def sqlite_database(workdir: Path, engine_options: dict[str, Any]):
 
 
 @contextlib.asynccontextmanager
-async def postgres_database(admin_url: str):
+async def postgres_database(admin_url: str, engine_options: dict[str, Any] | None = None):
     """A database of our own (``bench_update_path``), created fresh and dropped after."""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}"'))
         await connection.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
     url = make_url(admin_url).set(database=PG_DATABASE).render_as_string(hide_password=False)
-    db = Database.from_url(url)
+    db = Database.from_url(url, **(engine_options or {}))
     try:
         async with db.engine.begin() as connection:
             await connection.run_sync(SQLModel.metadata.create_all)
@@ -486,13 +489,15 @@ async def run_database(name: str, url: str, db: Database, standin: StandIn,
     harness = Harness(application, processor, standin)
     cells = []
     try:
+        for scenario in args.scenarios:  # warm caches (statements, imports, pools) once
+            await harness.run_cell(Cell(name, scenario, 4), 0.0, args.warmup)
         for scenario in args.scenarios:
             for users in args.users:
                 suffix = ".prof" if args.profiler == "cprofile" else ".txt"
                 profile = (Path(f"{args.profile}-{name}-{scenario}-{users}{suffix}")
                            if args.profile else None)
                 cell = await harness.run_cell(Cell(name, scenario, users), args.warmup,
-                                              args.seconds, profile)
+                                              args.seconds, profile, args.think / 1000)
                 report(cell)
                 cells.append(cell)
     finally:
@@ -551,7 +556,8 @@ async def main_async(args: argparse.Namespace) -> list[Cell]:
                 async with sqlite_database(workdir, options) as (url, db):
                     cells += await run_database(name, url, db, standin, args, report)
             else:
-                async with postgres_database(args.pg_url) as (url, db):
+                options = {"pool_pre_ping": False} if args.pg_no_pre_ping else {}
+                async with postgres_database(args.pg_url, options) as (url, db):
                     cells += await run_database(name, url, db, standin, args, report)
     finally:
         await standin.stop()
@@ -570,12 +576,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         type=lambda s: [x for x in s.split(",") if x])
     parser.add_argument("--concurrency", type=int, default=DEFAULT_MAX_CONCURRENT_UPDATES,
                         help="updates in progress at once (1 = one at a time, PTB's default)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="ms each user waits after a reply before the next update "
+                        "(0: back to back, the bot saturated; x0.5-1.5 jitter)")
     parser.add_argument("--rtt", type=float, default=0.0,
                         help="emulated network round trip to the Bot API, in ms (stand-in process)")
     parser.add_argument("--standin", choices=["process", "inline"], default="process")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
+                        help="the bot's event loop")
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
     parser.add_argument("--sqlite-pool", type=int, default=0,
                         help="experiment: a SQLite pool of exactly N connections (0: bot.db's default)")
+    parser.add_argument("--pg-no-pre-ping", action="store_true",
+                        help="experiment: PostgreSQL pool without pool_pre_ping")
     parser.add_argument("--profile", help="write pyinstrument profiles to PREFIX-<cell>.txt")
     parser.add_argument("--profiler", choices=["pyinstrument", "cprofile"], default="pyinstrument",
                         help="cprofile writes PREFIX-<cell>.prof (pstats) instead")
@@ -593,9 +606,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {info['cpus']} x {info['cpu_model']}, {info['ram_mb']} MB RAM, Python "
           f"{info['python']}, load {'/'.join(f'{x:.2f}' for x in info['load'])} at start; "
           f"stand-in {args.standin}, rtt {args.rtt:g} ms, concurrency {args.concurrency}, "
+          f"loop {args.loop}, think {args.think:g} ms, "
           f"{args.seconds:g} s per cell",
           flush=True)
-    cells = asyncio.run(main_async(args))
+    if args.loop == "uvloop":
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            cells = runner.run(main_async(args))
+    else:
+        cells = asyncio.run(main_async(args))
     print_table(cells)
     end_load = os.getloadavg()
     print(f"# load {'/'.join(f'{x:.2f}' for x in end_load)} at the end")

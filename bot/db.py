@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +24,32 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # With one connection, sessions queue in the pool in FIFO order instead (docs/performance.md).
 # A session must not wait for a second session of the same Database while it is open.
 SQLITE_POOL_SIZE = 1
+# PostgreSQL: a pooled connection is pinged before reuse only if it sat idle this long. One
+# dropped while idle (a database restart, an idle timeout, a failover) is replaced before
+# any update sees it, and a busy connection is not pinged on every checkout (SQLAlchemy's
+# pool_pre_ping: one more round trip per session, 1-2 ms of CPU per update; see
+# docs/performance.md). A connection that breaks while busy fails that update once, and
+# SQLAlchemy then replaces the pool's connections.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _mark_idle(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(engine: AsyncEngine) -> Any:
+    dialect = engine.sync_engine.dialect
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: the pool discards it and connects anew
+            raise DisconnectionError("a pooled connection failed its ping") from error
+
+    return checkout
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,8 +75,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the async engine; SQLite gets WAL, a busy timeout and one pooled connection."""
     ensure_sqlite_directory(url)
     is_sqlite = url.startswith("sqlite")
+    ping_when_idle = False
     if not is_sqlite:
-        kwargs.setdefault("pool_pre_ping", True)
+        ping_when_idle = not kwargs.get("pool_pre_ping", False)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
     elif make_url(url).database not in (None, "", ":memory:"):
@@ -57,6 +86,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    if ping_when_idle:
+        event.listen(engine.sync_engine, "connect", _mark_idle)
+        event.listen(engine.sync_engine, "checkin", _mark_idle)
+        event.listen(engine.sync_engine, "checkout", _ping_if_idle(engine))
     return engine
 
 
