@@ -178,6 +178,24 @@ async def test_snooze_sends_the_same_reminder_again_15_minutes_later(db: Databas
     assert (await dispatcher.tick()).sent == 0
 
 
+async def test_a_snooze_is_dropped_when_reminders_are_paused_meanwhile(db: Database) -> None:
+    clock = FakeClock(MORNING + _offset(1) + timedelta(seconds=2))
+    await seed_plans(db, [1], zone=LONDON, now=MORNING - timedelta(hours=1))
+    sender = RecordingSender()
+    dispatcher = make(db, clock, sender)
+    await dispatcher.tick()
+    async with db.session() as session:
+        delivery = await storage.get_delivery(session, sender.sent[0].delivery_id, 1)
+        await storage.snooze(session, delivery, clock() + timedelta(minutes=15))
+        await storage.pause(session, 1, clock() + timedelta(days=1), LONDON, clock())
+        await session.commit()
+    clock.advance(minutes=16)
+    assert (await dispatcher.tick()).sent == 0
+    [row] = await deliveries(db)
+    assert row["snooze_due_at"] is None and row["snooze_count"] == 0
+    assert row["status"] == STATUS_SENT
+
+
 async def test_adherence_counts_stretch_reminders_sent_and_done_per_local_day(
     db: Database,
 ) -> None:

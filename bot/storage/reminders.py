@@ -360,8 +360,9 @@ async def claim_snoozes(session: AsyncSession, *, now: datetime, limit: int, tok
     query = (
         select(DELIVERIES.c.id, DELIVERIES.c.user_id, DELIVERIES.c.kind, DELIVERIES.c.stretch,
                DELIVERIES.c.snooze_due_at, USERS.c.chat_id, USERS.c.timezone,
-               USERS.c.is_active, USERS.c.consent)
-        .select_from(DELIVERIES.join(USERS, USERS.c.id == DELIVERIES.c.user_id))
+               USERS.c.is_active, USERS.c.consent, SLOTS.c.enabled, SLOTS.c.paused_until)
+        .select_from(DELIVERIES.join(USERS, USERS.c.id == DELIVERIES.c.user_id)
+                     .join(SLOTS, SLOTS.c.id == DELIVERIES.c.slot_id))
         .where(DELIVERIES.c.snooze_due_at <= now)
         .order_by(DELIVERIES.c.snooze_due_at)
         .limit(limit)
@@ -371,15 +372,17 @@ async def claim_snoozes(session: AsyncSession, *, now: datetime, limit: int, tok
     changes: list[dict[str, object]] = []
     for row in rows:
         due = row.snooze_due_at
-        send = _eligible(row) and not too_late(due, now, grace)
+        paused = row.paused_until is not None and row.paused_until > now
+        send = (_eligible(row) and row.enabled and not paused
+                and not too_late(due, now, grace))
         changes.append({"b_id": row.id, "b_send_at": due,
                         "b_token": token if send else None})
         if send:
             claimed.append(Claimed(row.id, row.user_id, row.chat_id, row.kind, row.stretch, due,
                                    row.timezone))
     if changes:
-        # A snooze that cannot be sent (too late, user gone) is simply dropped: the first
-        # delivery of that reminder keeps its status.
+        # A snooze that cannot be sent (too late, reminder switched off or paused since,
+        # user gone) is simply dropped: the first delivery keeps its status.
         sendable = [c for c in changes if c["b_token"] is not None]
         dropped = [{"b_id": c["b_id"]} for c in changes if c["b_token"] is None]
         if sendable:
