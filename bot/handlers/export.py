@@ -18,7 +18,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callback_data
 from bot.app import CrampContext
 from bot.diary import sources
-from bot.diary.report import ReportData, render_csv, render_pdf
 from bot.diary.stats import period_bounds
 from bot.handlers.common import button, keyboard, parse_callback, send, stale_button
 from bot.handlers.diary import user_zone
@@ -49,6 +48,9 @@ async def export(update: Update, context: CrampContext) -> None:
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     start, end, _first, _last = period_bounds(SUMMARY_DAYS, now, tz)
     stats = await sources.gather_stats(context.db, user_id, days=SUMMARY_DAYS, now=now, tz=tz)
+    # fpdf and matplotlib: loaded on first use, not at start-up.
+    from bot.diary.report import ReportData, render_csv, render_pdf
+
     data = ReportData(
         stats=stats,
         generated_at=now.astimezone(tz),

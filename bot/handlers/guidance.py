@@ -20,6 +20,7 @@ from bot.handlers.common import (
     keyboard,
     menu_filter,
     parse_callback,
+    send,
     show,
     stale_button,
     with_disclaimer,
@@ -47,7 +48,7 @@ def menu_button(label: str = "‹ All topics") -> InlineKeyboardButton:
 
 def render_menu(data: Content) -> tuple[str, InlineKeyboardMarkup]:
     """The topic list."""
-    rows = [[button(s.title, FEATURE, "show", s.key)] for s in data.stretches.values()]
+    rows = [[button(s.title, FEATURE, "open", s.key)] for s in data.stretches.values()]
     rows += [[button(data.pages[key].title, FEATURE, "page", key)]
              for key in PAGE_ORDER if key in data.pages]
     text = (f"<b>{MENU_TITLE}</b>\n"
@@ -73,11 +74,11 @@ def render_stretch(data: Content, stretch: Stretch, step: int) -> tuple[str, Inl
     lines = [f"<b>{esc(stretch.title)}</b> · how long and how often", "",
              esc(data.routine.text), "", "<b>All steps</b>"]
     lines += [f"{n + 1}. {esc(text)}" for n, text in enumerate(stretch.steps)]
-    others = [button(s.title, FEATURE, "show", s.key)
+    others = [button(s.title, FEATURE, "open", s.key)
               for s in data.stretches.values() if s.key != stretch.key]
     markup = keyboard(
         [button("‹ Back", FEATURE, "step", stretch.key, total - 1),
-         button("Start again", FEATURE, "show", stretch.key)],
+         button("Start again", FEATURE, "open", stretch.key)],
         others,
         [button("Remind me to stretch", "rem", "plan")],
         [menu_button()],
@@ -90,7 +91,7 @@ def _page_extras(key: str) -> list[list[InlineKeyboardButton]]:
     if key == "relief":
         return [[button("Cramping now: guide me", "now", "start")]]
     if key == "bed":
-        return [[button("Calf stretch", FEATURE, "show", "calf")]]
+        return [[button("Calf stretch", FEATURE, "open", "calf")]]
     if key in ("about", "prevent"):
         return [[button("Check my symptoms", "triage", "begin")],
                 [button("What might be causing my cramps?", "causes", "start")]]
@@ -122,7 +123,7 @@ async def on_press(update: Update, context: CrampContext) -> None:
     rendered: tuple[str, InlineKeyboardMarkup] | None = None
     if data.verb == "menu":
         rendered = render_menu(library)
-    elif data.verb in ("show", "step") and data.args:
+    elif data.verb in ("show", "open", "step") and data.args:
         stretch = library.stretch(data.args[0])
         step = 0
         if data.verb == "step":
@@ -137,7 +138,12 @@ async def on_press(update: Update, context: CrampContext) -> None:
         await stale_button(update, context, restart=restart)
         return
     await query.answer()
-    await show(update, context, *rendered)
+    if data.verb == "show":
+        # The entry point other features use (a reminder, a triage outcome): answer with a new
+        # message so the screen it came from keeps its own buttons (Done, Snooze, Why?).
+        await send(update, context, *rendered)
+    else:
+        await show(update, context, *rendered)
 
 
 def handlers() -> list[BaseHandler]:

@@ -17,7 +17,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callback_data
 from bot.app import CrampContext
 from bot.diary import sources
-from bot.diary.chart import render_chart
 from bot.diary.stats import DEFAULT_PERIOD, PERIODS, Stats, summary_lines
 from bot.handlers.common import (
     button,
@@ -83,6 +82,8 @@ async def show_stats(update: Update, context: CrampContext, days: int = DEFAULT_
         return
     chat_id = update.effective_chat.id
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+    from bot.diary.chart import render_chart  # matplotlib: loaded on first use, not at start-up
+
     png = await asyncio.to_thread(render_chart, stats)
     await context.bot.send_photo(
         chat_id,

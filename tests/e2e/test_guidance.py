@@ -75,6 +75,11 @@ async def test_guide_show_quad_opens_the_stretch_directly(user: UserDriver) -> N
     assert "left side" in reply.last.text
     answers = user.answers_since(0)
     assert answers, "the press was not answered"
+    # From another screen (a reminder, a triage outcome) the stretch arrives as a new
+    # message, so that screen keeps its own buttons.
+    assert reply.last.method == "sendMessage"
+    stored = user.standin.messages[(menu.chat_id, menu.message_id)]
+    assert stored["reply_markup"] == menu.markup
 
 
 @pytest.mark.parametrize(
