@@ -409,15 +409,55 @@ class Harness:
         return cell
 
 
+def package_of(file_path: str | None, function: str) -> str | None:
+    """Which library a frame's own time belongs to (None: a built-in, charged to its caller)."""
+    path = file_path or ""
+    if function.startswith("epoll.") or "selectors.py" in path:
+        return "waiting (epoll: nothing to run)"
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0].split(".", 1)[0]
+    if "/bot/" in path:
+        return "bot (our code)"
+    if "hide_sniffio" in path:
+        return "failed sniffio import"
+    if "/lib/python3" in path:
+        name = path.split("/lib/python3", 1)[1].split("/", 2)[1]
+        return "stdlib " + name.removesuffix(".py")
+    if path.startswith("<built-in>") or not path:
+        return None
+    return Path(path).name
+
+
+def self_time_by_package(session: Any) -> list[tuple[str, float]]:
+    totals: dict[str, float] = defaultdict(float)
+
+    def walk(frame: Any, inherited: str) -> None:
+        own = package_of(frame.file_path, frame.function or "") or inherited
+        children_time = sum(child.time for child in frame.children)
+        totals[own] += max(0.0, frame.time - children_time)
+        for child in frame.children:
+            walk(child, own)
+
+    root = session.root_frame()
+    if root is not None:
+        walk(root, "other")
+    total = sum(totals.values()) or 1.0
+    return sorted(((name, t / total) for name, t in totals.items()), key=lambda x: -x[1])
+
+
 def write_profile(profiler: Any, path: Path, cell: Cell, tree_lines: int = 70,
                   flat_lines: int = 30) -> None:
-    """The call tree (frames over 1% of samples) and the top self-time frames, trimmed."""
+    """Self time by library, the top self-time frames and the call tree (>= 1%), trimmed."""
     tree = profiler.output_text(unicode=False, color=False,
                                 processor_options={"filter_threshold": 0.01}).splitlines()
     flat = profiler.output_text(unicode=False, color=False, flat=True).splitlines()
-    header = (f"# pyinstrument, {cell.db}, scenario {cell.scenario}, {cell.users} users; "
-              "main thread only (aiosqlite/asyncpg I/O threads not sampled)\n")
-    body = ["## top frames by self time", *flat[:flat_lines], "",
+    shares = self_time_by_package(profiler.last_session)
+    header = (f"# pyinstrument, {cell.db}, scenario {cell.scenario}, {cell.users} users, "
+              f"{len(cell.samples)} updates; main thread only (the aiosqlite thread is not "
+              "sampled; built-ins are charged to their caller's library)\n")
+    body = ["## self time by library (share of the main thread's samples)",
+            *[f"{share * 100:5.1f}%  {name}" for name, share in shares[:14]], "",
+            "## top frames by self time", *flat[:flat_lines], "",
             f"## call tree (first {tree_lines} lines, frames >= 1%)", *tree[:tree_lines]]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(header + "\n".join(body) + "\n")
@@ -556,7 +596,7 @@ async def main_async(args: argparse.Namespace) -> list[Cell]:
                 async with sqlite_database(workdir, options) as (url, db):
                     cells += await run_database(name, url, db, standin, args, report)
             else:
-                options = {"pool_pre_ping": False} if args.pg_no_pre_ping else {}
+                options = {"pool_pre_ping": True} if args.pg_pre_ping else {}
                 async with postgres_database(args.pg_url, options) as (url, db):
                     cells += await run_database(name, url, db, standin, args, report)
     finally:
@@ -587,8 +627,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
     parser.add_argument("--sqlite-pool", type=int, default=0,
                         help="experiment: a SQLite pool of exactly N connections (0: bot.db's default)")
-    parser.add_argument("--pg-no-pre-ping", action="store_true",
-                        help="experiment: PostgreSQL pool without pool_pre_ping")
+    parser.add_argument("--pg-pre-ping", action="store_true",
+                        help="experiment: SQLAlchemy's pool_pre_ping (a ping per checkout)")
     parser.add_argument("--profile", help="write pyinstrument profiles to PREFIX-<cell>.txt")
     parser.add_argument("--profiler", choices=["pyinstrument", "cprofile"], default="pyinstrument",
                         help="cprofile writes PREFIX-<cell>.prof (pstats) instead")
