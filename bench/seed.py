@@ -1,6 +1,6 @@
 """Seeding for the benchmarks: many users, each with consent and the full reminder plan.
 
-Shared by ``bench/idle.py`` and ``bench/reminders.py`` (import it as ``from seed import
+Used by ``bench/idle.py``; a drop-in for the ``seed`` of ``bench/reminders.py`` (import it as ``from seed import
 seed`` — the bench folder is on ``sys.path`` when a bench script runs). Rows are inserted in
 bulk (Core ``INSERT`` with executemany, 5,000 users per transaction); every slot's
 ``next_due_at`` is computed exactly as ``bot.storage.reminders.create_default_plan`` does
