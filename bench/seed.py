@@ -1,7 +1,8 @@
 """Seeding for the benchmarks: many users, each with consent and the full reminder plan.
 
-Used by ``bench/idle.py``; a drop-in for the ``seed`` of ``bench/reminders.py`` (import it as ``from seed import
-seed`` — the bench folder is on ``sys.path`` when a bench script runs). Rows are inserted in
+Used by ``bench/idle.py``; a drop-in for the ``seed`` of ``bench/reminders.py`` (same rows;
+import it as ``from seed import seed`` — the bench folder is on ``sys.path`` when a bench
+script runs). Rows are inserted in
 bulk (Core ``INSERT`` with executemany, 5,000 users per transaction); every slot's
 ``next_due_at`` is computed exactly as ``bot.storage.reminders.create_default_plan`` does
 (``schedule`` with the user's stable offset), so the dispatcher sees what production would.
