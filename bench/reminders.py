@@ -36,7 +36,6 @@ import asyncio
 import json
 import os
 import platform
-import random
 import re
 import shutil
 import subprocess
@@ -51,11 +50,11 @@ from typing import Any
 T_START = time.perf_counter()
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from seed import seed  # noqa: E402  (shared with bench/idle.py)
 
 TOKEN = "123456789:BENCH-token-for-the-local-stand-in-only"
-ZONES = ("Europe/London", "Europe/Berlin", "Europe/Moscow", "America/New_York",
-         "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
-         "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney", "Australia/Lord_Howe")
 PG_DATABASE = "bench_reminders"
 DOC = ROOT / "docs" / "performance.md"
 
@@ -236,42 +235,6 @@ class StandIn:
             self.process.stdin.write("QUIT\n")
             self.process.stdin.close()
         self.process.wait(timeout=10)
-
-
-async def seed(db: Any, users: int, now: datetime) -> float:
-    """``users`` users with consent and the full default plan, in bulk."""
-    from sqlalchemy import insert
-
-    from bot.models.reminders import ReminderSlot
-    from bot.models.user import CONSENT_ACCEPTED, User
-    from bot.reminders.timemath import schedule, user_offset_seconds
-    from bot.storage.reminders import DEFAULT_PLAN
-
-    started = time.perf_counter()
-    rng = random.Random(42)
-    zone_of = {uid: rng.choice(ZONES) for uid in range(1, users + 1)}
-    from zoneinfo import ZoneInfo
-
-    zones = {name: ZoneInfo(name) for name in ZONES}
-    chunk = 5000
-    async with db.session() as session:
-        for start in range(1, users + 1, chunk):
-            ids = range(start, min(start + chunk, users + 1))
-            await session.execute(insert(User.__table__), [
-                {"id": uid, "chat_id": uid, "first_name": "U", "timezone": zone_of[uid],
-                 "country": "GB", "consent": CONSENT_ACCEPTED, "consent_at": now,
-                 "created_at": now, "last_seen_at": now, "is_active": True}
-                for uid in ids
-            ])
-            await session.execute(insert(ReminderSlot.__table__), [
-                {"user_id": uid, "kind": kind, "position": position, "local_time": at,
-                 "enabled": True, "suspended": False, "created_at": now, "updated_at": now,
-                 "next_due_at": schedule(at, zones[zone_of[uid]], now,
-                                         offset_seconds=user_offset_seconds(uid))}
-                for uid in ids for position, (kind, at) in enumerate(DEFAULT_PLAN)
-            ])
-            await session.commit()
-    return time.perf_counter() - started
 
 
 async def make_due(db: Any, *, position: int, users: range, now: datetime) -> None:
@@ -509,19 +472,16 @@ Reading the numbers:
 
 - Start-up does no per-user work: one repeating job, and the first tick is one indexed
   range query on `reminder_slots.next_due_at`; the time and memory were the same with 5,000
-  and with 100,000 users. Almost all of the resident memory is imports: the whole bot
-  imports to about 146 MB, of which about 64 MB are matplotlib, numpy and fpdf, imported at
-  start-up by the diary's chart and PDF modules. Importing those where they are used (in
-  the worker thread that draws the chart) would leave about 85 MB.
+  and with 100,000 users. Almost all of the resident memory is imports. matplotlib, numpy
+  and fpdf (about 64 MB on their own) are imported only when a user first asks for a chart
+  or an export, not at start-up.
 - The naive design pays per user: about 1 ms and 19 KB for its four `run_daily` jobs
   (400,000 jobs at 100,000 users), and rebuilds them all on every restart.
 - Dispatch is bounded by the database writes (one claim transaction per 1,000 reminders,
   one compare-and-set and one outcome update per batch), not by the time maths.
-- With the budget lifted, delivery is bounded by CPU here (PTB and httpx in the bot, the
-  stand-in and the database on 2 shared vCPUs): about 20 times the budget Telegram allows
-  a bot. Fewer requests in flight are
-  faster: httpx's pool bookkeeping grows with the number of connections, which is why the
-  sender keeps a pool of 8.
+- With the budget lifted, delivery is bounded by CPU here (the bot, the stand-in and the
+  database share 2 vCPUs): about 20 times the budget Telegram allows a bot. 4 or 8 sends
+  in flight make no reliable difference on this machine; the sender keeps a pool of 8.
 """
 
 
