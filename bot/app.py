@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import BotCommand
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -130,7 +131,12 @@ async def on_startup(application: CrampApplication) -> None:
     """Register the command list, log who we are, start background jobs."""
     from bot.handlers import bot_commands, start_background_jobs
 
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in bot_commands()])
+    try:
+        await application.bot.set_my_commands(
+            [BotCommand(name, text) for name, text in bot_commands()]
+        )
+    except TelegramError as error:  # the menu of commands is a nicety: start without it
+        log.warning("could not register the command list (%s)", type(error).__name__)
     if getattr(application.bot_data, "start_background_jobs", True):
         start_background_jobs(application)
     await monitoring.start(application)

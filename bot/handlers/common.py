@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import filters
 
 from bot import callback_data
@@ -121,6 +121,14 @@ async def show(update: Update, context: CrampContext, text: str,
             if "not found" not in str(err).lower() and "can't be edited" not in str(err).lower():
                 raise
     return await send(update, context, text, markup)
+
+
+async def chat_action(context: CrampContext, chat_id: int, action: str) -> None:
+    """Show "sending a photo…" and the like; a nicety, so a refusal never stops the reply."""
+    try:
+        await context.bot.send_chat_action(chat_id, action)
+    except TelegramError as error:
+        log.info("chat action refused (%s)", type(error).__name__)
 
 
 def parse_callback(query: CallbackQuery, feature: str) -> CallbackData | None:

@@ -19,7 +19,7 @@ from bot import callback_data
 from bot.app import CrampContext
 from bot.diary import sources
 from bot.diary.stats import period_bounds
-from bot.handlers.common import button, keyboard, parse_callback, send, stale_button
+from bot.handlers.common import button, chat_action, keyboard, parse_callback, send, stale_button
 from bot.handlers.diary import user_zone
 from bot.storage import episodes
 
@@ -45,7 +45,7 @@ async def export(update: Update, context: CrampContext) -> None:
                    "/cramp — one tap is enough.",
                    keyboard([button("Log a cramp now", "diary", "log")]))
         return
-    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    await chat_action(context, chat_id, ChatAction.UPLOAD_DOCUMENT)
     start, end, _first, _last = period_bounds(SUMMARY_DAYS, now, tz)
     stats = await sources.gather_stats(context.db, user_id, days=SUMMARY_DAYS, now=now, tz=tz)
     # fpdf and matplotlib: loaded on first use, not at start-up.

@@ -20,6 +20,7 @@ from bot.diary import sources
 from bot.diary.stats import DEFAULT_PERIOD, PERIODS, Stats, summary_lines
 from bot.handlers.common import (
     button,
+    chat_action,
     esc,
     keyboard,
     parse_callback,
@@ -81,7 +82,7 @@ async def show_stats(update: Update, context: CrampContext, days: int = DEFAULT_
     if not stats.total:
         return
     chat_id = update.effective_chat.id
-    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+    await chat_action(context, chat_id, ChatAction.UPLOAD_PHOTO)
     from bot.diary.chart import render_chart  # matplotlib: loaded on first use, not at start-up
 
     png = await asyncio.to_thread(render_chart, stats)

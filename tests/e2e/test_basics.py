@@ -170,3 +170,18 @@ async def test_polling_through_get_updates(standin: BotApiStandIn, app) -> None:
         assert "Hi Polly!" in call.result["text"]
     finally:
         await app.updater.stop()
+
+
+async def test_start_up_survives_a_refused_command_list(settings, db, standin: BotApiStandIn,
+                                                        clock) -> None:
+    """A Bot API server that refuses setMyCommands must not stop the bot from starting."""
+    from tests.conftest import start_application, stop_application
+
+    standin.inject_fault("setMyCommands", 400, "Bad Request: method not supported")
+    application = await start_application(settings, db, standin, clock)
+    try:
+        user = UserDriver(standin, application, user_id=4004)
+        reply = await user.send("/start")
+        assert reply[0].first_line.startswith("Hi ")
+    finally:
+        await stop_application(application)

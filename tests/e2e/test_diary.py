@@ -396,3 +396,14 @@ async def test_stats_and_summary_show_triage_medicines_and_adherence(
     assert "Answer: yes → RF-R1 cramps disturb sleep" in content
     assert "statins" in content
     assert "Stretch reminders marked done: 1 of 2." in content
+
+
+async def test_stats_still_answers_when_the_chat_action_is_refused(user, standin, db) -> None:
+    """"Sending a photo…" is a nicety: a Bot API server refusing it must not cost the reply."""
+    from tests.factories import make_user
+
+    await make_user(db, user.id)
+    await user.send("/cramp")
+    standin.inject_fault("sendChatAction", 400, "Bad Request: not supported")
+    reply = await user.send("/stats")
+    assert any(m.method == "sendPhoto" for m in reply)
