@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 MAX_INPUT_TEXT = 1000
 SLOW_DOWN = ("You're sending messages faster than I can keep up with. I'll take a "
              "{seconds}-second break, then carry on — nothing you saved is lost.")
+EDITED = ("I only read new messages, so I didn't act on that edit. Please send it again "
+          "as a new message.")
 FOREIGN_BUTTON = "This button belongs to someone else's chat."
 
 
@@ -45,6 +47,10 @@ async def track_user(update: Update, context: CrampContext) -> None:
         await errors.report(update, context, error)
         raise ApplicationHandlerStop from None
     context.db_user = row
+    if update.edited_message is not None:
+        # Acting on an edit would re-run an old command; say how to redo it instead.
+        await update.edited_message.reply_text(EDITED)
+        raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         if blocked:
             log.info("update %s: the user blocked the bot", update.update_id)

@@ -185,3 +185,15 @@ async def test_start_up_survives_a_refused_command_list(settings, db, standin: B
         assert reply[0].first_line.startswith("Hi ")
     finally:
         await stop_application(application)
+
+
+async def test_an_edited_message_gets_a_useful_reply_not_an_error(user: UserDriver,
+                                                                 standin: BotApiStandIn) -> None:
+    update = standin.build_text_update(user.user, "hello")
+    edited = update.pop("message")
+    update["edited_message"] = {**edited, "edit_date": edited["date"]}
+    reply = await user._process(update)
+    assert [m.text for m in reply] == [
+        "I only read new messages, so I didn't act on that edit. Please send it again as a "
+        "new message."
+    ]
