@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # Reminders (issue 3).
     reminder_tick_seconds: float = Field(default=5.0, gt=0, le=60)
     reminder_grace_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    reminder_history_days: int = Field(
+        default=180, ge=91, le=3650,
+        description="Delivery rows older than this are deleted (statistics look back 90 days).",
+    )
     send_budget_per_second: float = Field(default=25.0, gt=0, le=1000)
     instance_count: int = Field(default=1, ge=1, le=1000)
 

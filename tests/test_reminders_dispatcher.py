@@ -567,3 +567,23 @@ async def test_a_slot_changed_while_being_claimed_keeps_the_users_change(db: Dat
         await claim_session.commit()
     await editor
     assert (await make(db, clock, RecordingSender()).tick()).claimed == 0
+
+
+# ------------------------------------------------------------------ retention
+async def test_old_delivery_rows_are_pruned_and_recent_ones_kept(rdb: Database) -> None:
+    clock = FakeClock(MORNING - timedelta(hours=1))
+    await seed_plans(rdb, [1, 2], zone=LONDON, now=clock())
+    dispatcher = make(rdb, clock, RecordingSender())
+    clock.set(MORNING + timedelta(minutes=2))
+    assert (await dispatcher.tick()).sent == 2
+    days_later = MORNING + timedelta(days=200)
+    async with rdb.session() as session:
+        assert await storage.prune_deliveries(session, before=MORNING) == 0
+        await session.commit()
+    assert len(await deliveries(rdb)) == 2
+    async with rdb.session() as session:
+        assert await storage.prune_deliveries(session, before=days_later, limit=1) == 1
+        assert await storage.prune_deliveries(session, before=days_later) == 1
+        await session.commit()
+    assert await deliveries(rdb) == []
+    assert len(await slots_of(rdb, 1)) == 4  # the plan itself is untouched

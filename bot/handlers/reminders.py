@@ -713,8 +713,30 @@ async def tick_job(context: CrampContext) -> None:
                  report.failed, report.blocked, report.skipped)
 
 
+PRUNE_EVERY_SECONDS = 3600
+
+
+async def prune_job(context: CrampContext) -> None:
+    """Delete delivery rows past the retention period, a batch at a time (hourly)."""
+    days = context.services.settings.reminder_history_days
+    before = context.now() - timedelta(days=days)
+    deleted = 0
+    try:
+        while True:
+            async with context.db.session() as session:
+                batch = await storage.prune_deliveries(session, before=before)
+                await session.commit()
+            deleted += batch
+            if batch < 5000:
+                break
+    except Exception as err:  # try again next hour
+        log.warning("reminder history pruning failed: %s", type(err).__name__)
+    if deleted:
+        log.info("reminders: pruned %d delivery rows older than %d days", deleted, days)
+
+
 def start_jobs(application: Application) -> None:
-    """Start the one reminder tick of this instance."""
+    """Start this instance's reminder tick and the hourly history pruning."""
     if not getattr(application.bot_data, "start_background_jobs", True):
         return
     if application.job_queue is None:
@@ -724,6 +746,10 @@ def start_jobs(application: Application) -> None:
     application.job_queue.run_repeating(
         tick_job, interval=interval, first=interval, name="reminders.tick",
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
+    application.job_queue.run_repeating(
+        prune_job, interval=PRUNE_EVERY_SECONDS, first=60, name="reminders.prune",
+        job_kwargs={"max_instances": 1, "coalesce": True},
     )
 
 

@@ -229,6 +229,17 @@ async def count_due(session: AsyncSession, now: datetime) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
+async def prune_deliveries(session: AsyncSession, *, before: datetime, limit: int = 5000) -> int:
+    """Delete up to ``limit`` delivery rows due before ``before``; the number deleted.
+
+    Old rows only feed adherence statistics (at most 90 days back), and a slot never fires
+    for a past local date again, so their unique keys are no longer needed.
+    """
+    doomed = select(DELIVERIES.c.id).where(DELIVERIES.c.due_at < before).limit(limit)
+    result = await session.execute(DELIVERIES.delete().where(DELIVERIES.c.id.in_(doomed)))
+    return int(result.rowcount or 0)
+
+
 # --------------------------------------------------------------------------- dispatcher
 @dataclass(frozen=True)
 class Claimed:

@@ -423,3 +423,29 @@ async def test_start_jobs_registers_one_repeating_tick(app: CrampApplication) ->
     app.bot_data.start_background_jobs = False
     reminders.start_jobs(app)
     assert app.job_queue.get_jobs_by_name("reminders.tick") == ()
+
+
+async def test_the_hourly_pruning_job_deletes_only_history_past_retention(
+    app: CrampApplication, db: Database, clock: FakeClock
+) -> None:
+    from tests.reminders_support import seed_plans
+
+    app.bot_data.start_background_jobs = True  # type: ignore[attr-defined]
+    reminders.start_jobs(app)
+    names = {job.name for job in app.job_queue.jobs()}
+    assert {"reminders.tick", "reminders.prune"} <= names
+    [prune] = app.job_queue.get_jobs_by_name("reminders.prune")
+    for job in app.job_queue.jobs():
+        job.schedule_removal()  # run them by hand only
+
+    await seed_plans(db, [7], now=clock())
+    dispatcher = reminders.get_dispatcher(app)
+    clock.advance(days=1)
+    await dispatcher.tick()
+    history = len(await deliveries(db))
+    assert history > 0
+    await prune.run(app)
+    assert len(await deliveries(db)) == history  # a day old: kept
+    clock.advance(days=app.bot_data.services.settings.reminder_history_days + 1)
+    await prune.run(app)
+    assert await deliveries(db) == []
