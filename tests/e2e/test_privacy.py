@@ -19,31 +19,12 @@ from bot.models import metadata
 from bot.standin import BotApiStandIn, UserDriver
 from bot.storage import privacy as privacy_storage
 from tests.conftest import FakeClock, start_application, stop_application
+from tests.pacing import PacedUser as Person
 
 pytestmark = pytest.mark.e2e
 
 # 08:00 on Tuesday 10 March 2026 in London: the 09:00 stretch reminder is an hour away.
 MORNING = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
-
-
-class Person:
-    """A user who takes a couple of seconds between taps (the flood guard stays calm)."""
-
-    def __init__(self, driver: UserDriver, clock: FakeClock) -> None:
-        self.driver = driver
-        self.clock = clock
-
-    @property
-    def id(self) -> int:
-        return self.driver.id
-
-    async def send(self, text: str):
-        self.clock.advance(seconds=2)
-        return await self.driver.send(text)
-
-    async def press(self, label: str):
-        self.clock.advance(seconds=2)
-        return await self.driver.press(label)
 
 
 async def rows_of(db: Database, user_id: int) -> dict[str, int]:

@@ -19,6 +19,7 @@ from bot.standin import BotApiStandIn, BotMessage, UserDriver
 from bot.storage import reminders as storage
 from bot.storage import users
 from tests.conftest import FakeClock
+from tests.pacing import PacedUser as Person
 from tests.reminders_support import deliveries, slots_of
 
 pytestmark = pytest.mark.e2e
@@ -26,30 +27,10 @@ pytestmark = pytest.mark.e2e
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # Tuesday; 12:00 in London (GMT)
 
 
-class Person:
-    """A user who takes a moment between taps (the flood guard stays calm)."""
-
-    def __init__(self, driver: UserDriver, clock: FakeClock) -> None:
-        self.driver = driver
-        self.clock = clock
-
-    @property
-    def id(self) -> int:
-        return self.driver.id
-
-    async def send(self, text: str):
-        self.clock.advance(seconds=1)
-        return await self.driver.send(text)
-
-    async def press(self, label: str, message: BotMessage | None = None):
-        self.clock.advance(seconds=1)
-        return await self.driver.press(label, message)
-
-
 @pytest.fixture
 def alex(user: UserDriver, clock: FakeClock) -> Person:
     clock.set(NOON)
-    return Person(user, clock)
+    return Person(user, clock, seconds=1)
 
 
 async def with_plan(person: Person, zone_label: str = "London") -> None:
@@ -396,7 +377,7 @@ async def test_stale_foreign_and_forged_buttons_get_a_polite_answer(
         assert answer.params.get("text") == "This button is no longer active.", data
         assert "Start again" in reply.text or "start again" in reply.text
     # Sam pressing Alex's buttons (forwarded messages, forged data) changes nothing.
-    sam = Person(other_user, alex.clock)
+    sam = Person(other_user, alex.clock, seconds=1)
     await sam.send("/start")
     await sam.press("Accept")
     for data in (slot_data, done_data):

@@ -13,10 +13,11 @@ from bot.db import Database
 from bot.handlers.common import DISCLAIMER
 from bot.models.user import CONSENT_DECLINED
 from bot.standin import BotApiStandIn, UserDriver
-from bot.standin.driver import Reply
+from bot.standin.driver import BotMessage, Reply
 from bot.storage import triage as store
 from tests.conftest import FakeClock, start_application, stop_application
 from tests.factories import make_user
+from tests.pacing import PacedUser
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +26,11 @@ HEADLINES = ("Get emergency help now", "See a doctor within 48 hours",
 DISCLAIMER_TEXT = "Information only, not a diagnosis: it does not replace a doctor."
 
 
-class Tapper:
-    """Presses buttons like a person: a couple of seconds apart (keeps the flood guard calm)."""
+class Tapper(PacedUser):
+    """A paced user who also notes the first line of every message the bot sends."""
 
     def __init__(self, user: UserDriver, clock: FakeClock) -> None:
-        self.user = user
-        self.clock = clock
+        super().__init__(user, clock)
         self.first_lines: list[str] = []
 
     def _note(self, reply: Reply) -> Reply:
@@ -38,12 +38,10 @@ class Tapper:
         return reply
 
     async def send(self, text: str) -> Reply:
-        self.clock.advance(seconds=2)
-        return self._note(await self.user.send(text))
+        return self._note(await super().send(text))
 
-    async def press(self, label: str) -> Reply:
-        self.clock.advance(seconds=2)
-        return self._note(await self.user.press(label))
+    async def press(self, label: str, message: BotMessage | None = None) -> Reply:
+        return self._note(await super().press(label, message))
 
     async def answer(self, *labels: str) -> Reply:
         reply = Reply()
