@@ -34,8 +34,8 @@ from bot.content.causes import (
 from bot.handlers.common import (
     button,
     esc,
+    flow_press,
     keyboard,
-    parse_callback,
     send,
     show,
     stale_button,
@@ -179,18 +179,10 @@ async def _commit(context: CrampContext, row: CausesSession, move: Transition,
 async def on_press(update: Update, context: CrampContext) -> None:
     """Route causes buttons: answers, toggles, None of these, Done, Back."""
     query = update.callback_query
-    data = parse_callback(query, FEATURE)
-    if data is None:
-        await stale_button(update, context, restart=_start_again())
+    pressed = await flow_press(update, context, FEATURE, start, _start_again())
+    if pressed is None:
         return
-    if data.verb == "start":
-        await start(update, context)
-        return
-    try:
-        sid = data.int_arg(0)
-    except callback_data.CallbackDataError:
-        await stale_button(update, context, restart=_start_again())
-        return
+    data, sid = pressed
     causes = causes_content()
     keep = context.db_user is not None and context.db_user.has_consented
     for _attempt in range(MAX_ATTEMPTS):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import (
     CallbackQuery,
@@ -140,6 +141,29 @@ def parse_callback(query: CallbackQuery, feature: str) -> CallbackData | None:
 
 
 STALE_TEXT = "This button is no longer active."
+
+
+async def flow_press(update: Update, context: CrampContext, feature: str,
+                     start: Callable[[Update, CrampContext], Awaitable[None]],
+                     restart: InlineKeyboardButton) -> tuple[CallbackData, int] | None:
+    """Decode a press of a stored flow (``feature:verb:<session id>:…``).
+
+    Runs ``start`` for the ``start`` verb; answers a malformed press as stale (offering
+    ``restart``). Returns (data, session id) when the feature should handle the press, and
+    None when it has been answered here.
+    """
+    data = parse_callback(update.callback_query, feature)
+    if data is None:
+        await stale_button(update, context, restart=restart)
+        return None
+    if data.verb == "start":
+        await start(update, context)
+        return None
+    try:
+        return data, data.int_arg(0)
+    except CallbackDataError:
+        await stale_button(update, context, restart=restart)
+        return None
 
 
 async def stale_button(update: Update, context: CrampContext, *,

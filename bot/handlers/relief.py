@@ -42,9 +42,9 @@ from bot.handlers.common import (
     button,
     esc,
     fit,
+    flow_press,
     keyboard,
     menu_filter,
-    parse_callback,
     send,
     show,
     stale_button,
@@ -362,18 +362,10 @@ def _step_arg(data: callback_data.CallbackData, index: int, relief: Relief) -> i
 async def on_press(update: Update, context: CrampContext) -> None:
     """Route relief buttons: steps, the hold, "It's eased", "Still cramping?", emergencies."""
     query = update.callback_query
-    data = parse_callback(query, FEATURE)
-    if data is None:
-        await stale_button(update, context, restart=_start_again())
+    pressed = await flow_press(update, context, FEATURE, start, _start_again())
+    if pressed is None:
         return
-    if data.verb == "start":
-        await start(update, context)
-        return
-    try:
-        sid = data.int_arg(0)
-    except callback_data.CallbackDataError:
-        await stale_button(update, context, restart=_start_again())
-        return
+    data, sid = pressed
     relief = relief_content()
     now = context.now()
     async with context.db.session() as session:
